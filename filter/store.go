@@ -1,0 +1,98 @@
+package filter
+
+import (
+	"encoding/binary"
+	"strconv"
+
+	"github.com/kojihq/koji-edge/limiter"
+	"github.com/kojihq/koji-edge/proxywasm"
+)
+
+// maxCASAttempts bounds the read-decide-write loop on one bucket. Each failed attempt means
+// another worker wrote the bucket in between; past this, failure_mode decides.
+const maxCASAttempts = 16
+
+// anchorKey owns a CAS token that no bucket can ever hold (Envoy hands out each token once, to
+// one write). Creating a bucket with that token instead of 0 makes the write conditional when
+// the bucket already exists, so Envoy's unconditional first write cannot lose a count.
+const anchorKey = "koji-edge/anchor"
+
+// table is the fixed set of shared-data keys: "koji-edge/<buckets>/<index>". The raw API key is
+// never part of it: a SHA-256 digest picks the bucket and the entry's fingerprint.
+type table struct {
+	buckets uint32
+	key     []byte
+	prefix  int
+	out     []byte
+}
+
+type storeResult int
+
+const (
+	stored storeResult = iota
+	storeFailed
+	casExhausted
+)
+
+func (t *table) init(buckets uint32) {
+	t.buckets = buckets
+	t.key = append(t.key[:0], "koji-edge/"...)
+	t.key = strconv.AppendUint(t.key, uint64(buckets), 10)
+	t.key = append(t.key, '/')
+	t.prefix = len(t.key)
+	t.out = make([]byte, 0, limiter.MaxBucketSize)
+}
+
+func (t *table) ensureAnchor() {
+	if _, _, st := proxywasm.SharedData([]byte(anchorKey)); st == proxywasm.StatusNotFound {
+		proxywasm.SetSharedData([]byte(anchorKey), []byte("koji-edge"), 0)
+	}
+}
+
+// anchorCAS reads the anchor's token, creating the anchor if it is somehow missing.
+func (t *table) anchorCAS() (uint32, proxywasm.Status) {
+	_, cas, st := proxywasm.SharedData([]byte(anchorKey))
+	if st == proxywasm.StatusNotFound {
+		proxywasm.SetSharedData([]byte(anchorKey), []byte("koji-edge"), 0)
+		_, cas, st = proxywasm.SharedData([]byte(anchorKey))
+	}
+	if st == proxywasm.StatusOK && cas == 0 {
+		st = proxywasm.StatusInternalFailure
+	}
+	return cas, st
+}
+
+// admit counts one request of the key with this digest, across every worker, with
+// compare-and-swap. The decision comes back even when nothing was written (a rejection).
+func (t *table) admit(digest *[32]byte, limits []limiter.Limit, now int64, m *metrics) (limiter.Decision, storeResult, proxywasm.Status) {
+	bucket := binary.LittleEndian.Uint64(digest[0:8]) % uint64(t.buckets)
+	fp := binary.LittleEndian.Uint64(digest[8:16])
+	key := strconv.AppendUint(t.key[:t.prefix], bucket, 16)
+	t.key = key
+	for attempt := 0; attempt < maxCASAttempts; attempt++ {
+		old, cas, st := proxywasm.SharedData(key)
+		switch st {
+		case proxywasm.StatusOK:
+		case proxywasm.StatusNotFound:
+			old = nil
+			if cas, st = t.anchorCAS(); st != proxywasm.StatusOK {
+				return limiter.Decision{}, storeFailed, st
+			}
+		default:
+			return limiter.Decision{}, storeFailed, st
+		}
+		d, next := limiter.Apply(t.out[:0], old, fp, limits, now)
+		if next == nil {
+			return d, stored, proxywasm.StatusOK
+		}
+		switch st = proxywasm.SetSharedData(key, next, cas); st {
+		case proxywasm.StatusOK:
+			return d, stored, st
+		case proxywasm.StatusCasMismatch:
+			inc(m.casConflicts)
+		default:
+			return limiter.Decision{}, storeFailed, st
+		}
+	}
+	return limiter.Decision{}, casExhausted, proxywasm.StatusCasMismatch
+}
