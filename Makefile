@@ -1,0 +1,56 @@
+# koji-edge: a Proxy-Wasm rate-limit and CORS filter for Envoy and Istio.
+GO       ?= go
+WASM     := build/koji-edge.wasm
+LISTEN   ?= localhost:8080
+UPSTREAM ?=
+CONFIG   ?= examples/demo.json
+export KOJI_WASM := $(abspath $(WASM))
+
+.PHONY: build run test test-short bench fuzz soak e2e-envoy image clean
+
+## build: the .wasm (a WASI reactor for Envoy >= 1.33), then its size
+build:
+	@mkdir -p build
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $(WASM) ./cmd/koji-edge
+	@echo "$(WASM): $$(wc -c < $(WASM)) bytes"
+
+## run: serve the filter in the local Envoy-faithful host on $(LISTEN), in front of a demo upstream
+run: build
+	$(GO) build -o build/kojihost ./cmd/kojihost
+	./build/kojihost --listen $(LISTEN) --config $(CONFIG) $(if $(UPSTREAM),--upstream $(UPSTREAM))
+
+## test: everything: unit and property tests, the .wasm in the host, proxytest, schema checks,
+## the scenario suite over HTTP, the browser test, short fuzz and soak runs
+test: build
+	$(GO) vet $$($(GO) list ./... | grep -v /proxywasm)
+	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=5s
+	$(MAKE) --no-print-directory e2e-envoy
+
+## bench: the benchmarks behind BENCHMARKS.md
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./bench/ ./limiter/ | tee build/bench.txt
+
+FUZZTIME ?= 5m
+FUZZ_TARGETS := ./config:FuzzParse ./cors:FuzzOrigin ./cors:FuzzRequestHeaders ./e2e:FuzzRequest
+## fuzz: each fuzz target for FUZZTIME (default 5m; make test runs 5s each)
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
+
+## soak: 10 million requests through the .wasm in the host (make test runs a short one)
+soak: build
+	KOJI_SOAK_REQUESTS=10000000 $(GO) test -count=1 -timeout 3h -run TestSoak -v ./soak/
+
+## e2e-envoy: the scenario suite against a real Envoy in docker compose (skips without Docker)
+e2e-envoy: build
+	@bash e2e/run-envoy.sh
+
+## image: the OCI image Istio pulls (needs Docker)
+image: build
+	@if ! docker info >/dev/null 2>&1; then echo "SKIPPED: no Docker engine (docker info failed); run 'make image' where Docker runs"; exit 0; fi; \
+	cp $(WASM) envoy/plugin.wasm && docker build -t koji-edge:dev -f envoy/Dockerfile envoy && rm -f envoy/plugin.wasm
+
+clean:
+	rm -rf build
