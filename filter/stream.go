@@ -34,7 +34,9 @@ type stream struct {
 	// configured string, so nothing of the request is kept past the request callback.
 	originIdx int
 	d         limiter.Decision
-	num       [20]byte
+	// One buffer per number header: a host may read a value after the call returns (the SDK's
+	// emulator does), so no two headers share one.
+	num [3][20]byte
 }
 
 func (s *stream) OnDelete() {
@@ -232,9 +234,9 @@ func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
 		return types.ActionContinue
 	}
 	if s.counted {
-		s.setNumber("x-ratelimit-limit", uint64(s.d.Limit))
-		s.setNumber("x-ratelimit-remaining", uint64(s.d.Remaining))
-		s.setNumber("x-ratelimit-reset", uint64(s.d.ResetUnix))
+		s.setNumber(0, "x-ratelimit-limit", uint64(s.d.Limit))
+		s.setNumber(1, "x-ratelimit-remaining", uint64(s.d.Remaining))
+		s.setNumber(2, "x-ratelimit-reset", uint64(s.d.ResetUnix))
 	}
 	if s.p.cfg.CORS != nil {
 		s.corsResponse()
@@ -242,8 +244,8 @@ func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
 	return types.ActionContinue
 }
 
-func (s *stream) setNumber(name string, v uint64) {
-	proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, name, strconv.AppendUint(s.num[:0], v, 10))
+func (s *stream) setNumber(i int, name string, v uint64) {
+	proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, name, strconv.AppendUint(s.num[i][:0], v, 10))
 }
 
 // number formats v into the plugin's scratch buffer for a reply being assembled; the string

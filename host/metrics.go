@@ -106,3 +106,12 @@ func (m *Metrics) get(v *metric) (uint64, Status) {
 	defer m.mu.Unlock()
 	return v.value, StatusOK
 }
+
+func (m *Metrics) kind(name string) MetricType {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.values[name]; ok {
+		return v.kind
+	}
+	return Counter
+}

@@ -10,7 +10,8 @@ func guestBytes(ptr, size uint32) []byte {
 	if ptr == 0 || size == 0 {
 		return nil
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(uintptr(ptr))), size)
+	// The host hands over a linear-memory address; in wasm that is the Go pointer itself.
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(nil), uintptr(ptr))), size)
 }
 
 func strPtr(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }

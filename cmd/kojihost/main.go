@@ -23,6 +23,7 @@ func main() {
 	wasmPath := flag.String("wasm", "build/koji-edge.wasm", "the Proxy-Wasm module")
 	configPath := flag.String("config", "examples/demo.json", "the plugin configuration (JSON)")
 	upstream := flag.String("upstream", envOr("KOJI_UPSTREAM", ""), "upstream base URL (env KOJI_UPSTREAM); empty: the built-in demo upstream")
+	admin := flag.String("admin", envOr("KOJI_ADMIN", "localhost:9901"), "admin address for /stats and /stats/prometheus, as Envoy's (env KOJI_ADMIN; empty: off)")
 	workers := flag.Int("workers", 2, "worker VMs, like Envoy's --concurrency")
 	vmID := flag.String("vm-id", "koji-edge", "vm_id: the shared-data namespace")
 	quiet := flag.Bool("quiet", false, "log only warnings and errors")
@@ -63,9 +64,19 @@ func main() {
 		log.Fatalf("kojihost: %v", err)
 	}
 	srv := &http.Server{Handler: h.Handler(up), ReadHeaderTimeout: 10 * time.Second}
+	adminURL := "(off)"
+	if *admin != "" {
+		aln, err := net.Listen("tcp", *admin)
+		if err != nil {
+			log.Fatalf("kojihost: admin: %v", err)
+		}
+		adminURL = "http://" + aln.Addr().String() + "/stats?filter=koji_edge"
+		go http.Serve(aln, h.AdminHandler())
+	}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(os.Stderr, `
 koji-edge is serving on %s in front of %s (%d worker VMs, config %s).
+Metrics: %s
 Try:
   curl -i %s/ -H 'x-api-key: my-first-key'                  # counted: X-RateLimit-* headers
   for i in $(seq 12); do curl -s -o /dev/null -w '%%{http_code} ' %s/ -H 'x-api-key: my-first-key'; done; echo   # 429 after 10
@@ -73,7 +84,7 @@ Try:
   curl -i -X OPTIONS %s/ -H 'Origin: http://localhost:3000' -H 'Access-Control-Request-Method: GET' -H 'Access-Control-Request-Headers: x-api-key'
 Press Ctrl-C to stop.
 
-`, base, target, *workers, *configPath, base, base, base, base)
+`, base, target, *workers, *configPath, adminURL, base, base, base, base)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
