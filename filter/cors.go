@@ -38,6 +38,10 @@ func (s *stream) preflight(r *request) types.Action {
 	return s.send(204, "")
 }
 
+// varyOrigin is a variable, not a conversion at the call: a []byte handed to the host would
+// otherwise be allocated on every response.
+var varyOrigin = []byte("Origin")
+
 // corsResponse makes the CORS headers of an upstream response (or of another filter's local
 // reply) the filter's own: exactly one Access-Control-Allow-Origin for an allowed origin,
 // none of the upstream's Access-Control-* otherwise, and Origin merged into Vary.
@@ -76,7 +80,7 @@ func (s *stream) corsResponse() {
 	}
 	switch {
 	case nvary == 0:
-		proxywasm.AddHeader(proxywasm.MapResponseHeaders, "vary", []byte("Origin"))
+		proxywasm.AddHeader(proxywasm.MapResponseHeaders, "vary", varyOrigin)
 	case nvary == 1 && cors.VaryHas(vary[0], "Origin"):
 	default:
 		n := min(nvary, len(vary))

@@ -24,6 +24,7 @@ type plugin struct {
 	cfg     *config.Config
 	metrics metrics
 	table   table
+	keys    keyCache
 	log     throttledLog
 	reply   proxywasm.Pairs
 	scratch []byte

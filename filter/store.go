@@ -15,7 +15,10 @@ const maxCASAttempts = 16
 // anchorKey owns a CAS token that no bucket can ever hold (Envoy hands out each token once, to
 // one write). Creating a bucket with that token instead of 0 makes the write conditional when
 // the bucket already exists, so Envoy's unconditional first write cannot lose a count.
-const anchorKey = "koji-edge/anchor"
+var (
+	anchorKey   = []byte("koji-edge/anchor")
+	anchorValue = []byte("koji-edge")
+)
 
 // table is the fixed set of shared-data keys: "koji-edge/<buckets>/<index>". The raw API key is
 // never part of it: a SHA-256 digest picks the bucket and the entry's fingerprint.
@@ -44,17 +47,17 @@ func (t *table) init(buckets uint32) {
 }
 
 func (t *table) ensureAnchor() {
-	if _, _, st := proxywasm.SharedData([]byte(anchorKey)); st == proxywasm.StatusNotFound {
-		proxywasm.SetSharedData([]byte(anchorKey), []byte("koji-edge"), 0)
+	if _, _, st := proxywasm.SharedData(anchorKey); st == proxywasm.StatusNotFound {
+		proxywasm.SetSharedData(anchorKey, anchorValue, 0)
 	}
 }
 
 // anchorCAS reads the anchor's token, creating the anchor if it is somehow missing.
 func (t *table) anchorCAS() (uint32, proxywasm.Status) {
-	_, cas, st := proxywasm.SharedData([]byte(anchorKey))
+	_, cas, st := proxywasm.SharedData(anchorKey)
 	if st == proxywasm.StatusNotFound {
-		proxywasm.SetSharedData([]byte(anchorKey), []byte("koji-edge"), 0)
-		_, cas, st = proxywasm.SharedData([]byte(anchorKey))
+		proxywasm.SetSharedData(anchorKey, anchorValue, 0)
+		_, cas, st = proxywasm.SharedData(anchorKey)
 	}
 	if st == proxywasm.StatusOK && cas == 0 {
 		st = proxywasm.StatusInternalFailure

@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"crypto/sha256"
 	"strconv"
 	"unsafe"
 
@@ -136,9 +135,9 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		return s.localReply(401, invalidKeyBody, 0)
 	}
 
-	digest := sha256.Sum256(key)
-	plan, listed := rl.Keys[digest]
-	if !listed {
+	info := s.p.keys.lookup(key, rl)
+	plan := info.plan
+	if !info.listed {
 		plan = rl.DefaultPlan
 		if r.plan != nil {
 			if i, ok := rl.PlanByName(r.plan); ok {
@@ -147,7 +146,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		}
 	}
 	now := proxywasm.NowNanos()
-	d, res, st := s.p.table.admit(&digest, rl.Plans[plan].Limits, now, &s.p.metrics)
+	d, res, st := s.p.table.admit(&info.digest, rl.Plans[plan].Limits, now, &s.p.metrics)
 	if res != stored {
 		return s.storeFailure(now, res, st)
 	}

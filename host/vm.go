@@ -232,3 +232,15 @@ func (vm *VM) Failed() error {
 	defer vm.mu.Unlock()
 	return vm.failed
 }
+
+// CallExport runs a guest export that is not part of the ABI (benchmarks read guest-side
+// statistics this way); an unknown name returns an error.
+func (vm *VM) CallExport(name string, args ...uint64) (uint64, error) {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	f := vm.mod.ExportedFunction(name)
+	if f == nil {
+		return 0, errors.New("no export " + name)
+	}
+	return vm.call(f, args...)
+}

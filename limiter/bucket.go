@@ -81,10 +81,13 @@ func readWindow(b []byte) window {
 }
 
 func appendWindow(dst []byte, w *window) []byte {
-	dst = binary.LittleEndian.AppendUint32(dst, w.ms)
-	dst = binary.LittleEndian.AppendUint64(dst, w.head)
-	for _, c := range w.counts {
-		dst = binary.LittleEndian.AppendUint32(dst, c)
+	off := len(dst)
+	dst = append(dst, make([]byte, limitSize)...) // no allocation when dst has room
+	b := dst[off : off+limitSize]
+	binary.LittleEndian.PutUint32(b, w.ms)
+	binary.LittleEndian.PutUint64(b[4:], w.head)
+	for i, c := range w.counts {
+		binary.LittleEndian.PutUint32(b[12+4*i:], c)
 	}
 	return dst
 }

@@ -20,13 +20,10 @@ type Deleter interface {
 type dispatcher struct {
 	vm      types.VMContext
 	roots   map[uint32]types.PluginContext
-	streams map[uint32]types.HttpContext
+	streams streamTable
 }
 
-var disp = dispatcher{
-	roots:   map[uint32]types.PluginContext{},
-	streams: map[uint32]types.HttpContext{},
-}
+var disp = dispatcher{roots: map[uint32]types.PluginContext{}}
 
 // SetVMContext installs the plugin. Call it from an init function or main: it makes no host
 // call, so it is safe during _initialize.
@@ -64,7 +61,7 @@ func (d *dispatcher) onContextCreate(id, root uint32) {
 		return
 	}
 	if h := p.NewHttpContext(id); h != nil {
-		d.streams[id] = h
+		d.streams.put(id, h)
 	}
 }
 
@@ -97,7 +94,7 @@ func (d *dispatcher) onConfigure(root, size uint32) (ok bool) {
 
 // stream runs one HTTP callback with recovery.
 func (d *dispatcher) stream(callback string, id uint32, run func(types.HttpContext) types.Action) (action types.Action) {
-	h, ok := d.streams[id]
+	h, ok := d.streams.get(id)
 	if !ok {
 		return types.ActionContinue
 	}
@@ -124,7 +121,7 @@ func safeOnPanic(ph PanicHandler, callback string, r any) (action types.Action) 
 }
 
 func (d *dispatcher) onLog(id uint32) {
-	h, ok := d.streams[id]
+	h, ok := d.streams.get(id)
 	if !ok {
 		return
 	}
@@ -149,12 +146,12 @@ func (d *dispatcher) onDone(id uint32) bool {
 }
 
 func (d *dispatcher) onDelete(id uint32) {
-	h, ok := d.streams[id]
+	h, ok := d.streams.get(id)
 	if !ok {
 		delete(d.roots, id)
 		return
 	}
-	delete(d.streams, id)
+	d.streams.remove(id)
 	if del, ok := h.(Deleter); ok {
 		defer func() {
 			if r := recover(); r != nil {

@@ -14,6 +14,23 @@ func guestBytes(ptr, size uint32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(nil), uintptr(ptr))), size)
 }
 
+// Out-parameters of host calls live in package variables: a pointer to a local passed to a
+// //go:wasmimport function moves the local to the heap, one allocation per call. A VM runs one
+// callback at a time, so one set is enough.
+var out struct {
+	ptr, size, cas uint32
+	id             uint32
+	now            uint64
+}
+
+// outBytes is the buffer a host call just wrote to out, or nil when it failed.
+func outBytes(st Status) []byte {
+	if st != StatusOK {
+		return nil
+	}
+	return guestBytes(out.ptr, out.size)
+}
+
 func strPtr(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
 
 func bytesPtr(b []byte) unsafe.Pointer {
@@ -36,24 +53,21 @@ func LogBytes(level uint32, msg []byte) {
 // PluginConfiguration returns the plugin configuration. Envoy serves it only during
 // proxy_on_configure; the bytes are valid until the callback returns.
 func PluginConfiguration(size int) ([]byte, Status) {
-	var ptr, n uint32
-	st := proxy_get_buffer_bytes(BufferPluginConfiguration, 0, uint32(size), unsafe.Pointer(&ptr), unsafe.Pointer(&n))
-	return guestBytes(ptr, n), st
+	st := proxy_get_buffer_bytes(BufferPluginConfiguration, 0, uint32(size), unsafe.Pointer(&out.ptr), unsafe.Pointer(&out.size))
+	return outBytes(st), st
 }
 
 // HeaderPairs returns a header map in the Proxy-Wasm pairs encoding (iterate it with
 // NewPairIter): one host call for the whole map. Valid until the callback returns.
 func HeaderPairs(mapType uint32) ([]byte, Status) {
-	var ptr, n uint32
-	st := proxy_get_header_map_pairs(mapType, unsafe.Pointer(&ptr), unsafe.Pointer(&n))
-	return guestBytes(ptr, n), st
+	st := proxy_get_header_map_pairs(mapType, unsafe.Pointer(&out.ptr), unsafe.Pointer(&out.size))
+	return outBytes(st), st
 }
 
 // Header returns the first value of one header. Valid until the callback returns.
 func Header(mapType uint32, name string) ([]byte, Status) {
-	var ptr, n uint32
-	st := proxy_get_header_map_value(mapType, strPtr(name), uint32(len(name)), unsafe.Pointer(&ptr), unsafe.Pointer(&n))
-	return guestBytes(ptr, n), st
+	st := proxy_get_header_map_value(mapType, strPtr(name), uint32(len(name)), unsafe.Pointer(&out.ptr), unsafe.Pointer(&out.size))
+	return outBytes(st), st
 }
 
 // AddHeader appends a header value.
@@ -85,12 +99,11 @@ func SendLocalResponse(status uint32, headers []byte, body string) Status {
 
 // SharedData reads a shared-data value and its CAS token. Valid until the callback returns.
 func SharedData(key []byte) (value []byte, cas uint32, st Status) {
-	var ptr, n uint32
-	st = proxy_get_shared_data(bytesPtr(key), uint32(len(key)), unsafe.Pointer(&ptr), unsafe.Pointer(&n), unsafe.Pointer(&cas))
+	st = proxy_get_shared_data(bytesPtr(key), uint32(len(key)), unsafe.Pointer(&out.ptr), unsafe.Pointer(&out.size), unsafe.Pointer(&out.cas))
 	if st != StatusOK {
 		return nil, 0, st
 	}
-	return guestBytes(ptr, n), cas, st
+	return guestBytes(out.ptr, out.size), out.cas, st
 }
 
 // SetSharedData writes a shared-data value if its CAS token is still cas. In Envoy a cas of 0,
@@ -101,9 +114,8 @@ func SetSharedData(key, value []byte, cas uint32) Status {
 
 // DefineCounter defines a counter metric and returns its id.
 func DefineCounter(name string) (uint32, Status) {
-	var id uint32
-	st := proxy_define_metric(0, strPtr(name), uint32(len(name)), unsafe.Pointer(&id))
-	return id, st
+	st := proxy_define_metric(0, strPtr(name), uint32(len(name)), unsafe.Pointer(&out.id))
+	return out.id, st
 }
 
 // IncrementCounter adds delta (> 0) to a counter.
@@ -113,9 +125,8 @@ func IncrementCounter(id uint32, delta int64) Status {
 
 // NowNanos is the host's wall clock in Unix nanoseconds, in one host call.
 func NowNanos() int64 {
-	var t uint64
-	if clock_time_get(0, 1, unsafe.Pointer(&t)) != 0 {
+	if clock_time_get(0, 1, unsafe.Pointer(&out.now)) != 0 {
 		return 0
 	}
-	return int64(t)
+	return int64(out.now)
 }

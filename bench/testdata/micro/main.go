@@ -1,0 +1,68 @@
+// Command micro times pieces of the filter's hot path inside the guest, for profiling.
+package main
+
+import (
+	"crypto/sha256"
+
+	"github.com/kojihq/koji-edge/limiter"
+	"github.com/kojihq/koji-edge/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+func init() { proxywasm.SetVMContext(&types.DefaultVMContext{}) }
+func main() {}
+
+var key = []byte("bench-key-0001")
+var sink [32]byte
+
+//go:wasmexport micro_sha
+func microSha(n uint32) {
+	for i := uint32(0); i < n; i++ {
+		sink = sha256.Sum256(key)
+	}
+}
+
+var lim = []limiter.Limit{{Requests: 1 << 30, Window: 86400e9}}
+var state []byte
+var dst = make([]byte, 0, limiter.MaxBucketSize)
+var buf = make([]byte, 0, limiter.MaxBucketSize)
+
+//go:wasmexport micro_apply
+func microApply(n uint32) {
+	now := int64(1.7e18)
+	for i := uint32(0); i < n; i++ {
+		now += 1e6
+		_, next := limiter.Apply(dst, state, 2, lim, now)
+		state = append(buf[:0], next...)
+	}
+}
+
+//go:wasmexport micro_empty
+func microEmpty(n uint32) {}
+
+var smap = map[string]int{"bench-key-0001": 1, "other": 2}
+var dmap = map[[32]byte]int{{1}: 1}
+var imap = map[uint32]*int{}
+var isink int
+
+//go:wasmexport micro_strmap
+func microStrmap(n uint32) {
+	for i := uint32(0); i < n; i++ {
+		isink += smap[string(key)]
+	}
+}
+
+//go:wasmexport micro_digestmap
+func microDigestmap(n uint32) {
+	for i := uint32(0); i < n; i++ {
+		isink += dmap[sink]
+	}
+}
+
+//go:wasmexport micro_intmap
+func microIntmap(n uint32) {
+	for i := uint32(0); i < n; i++ {
+		imap[i+100] = &isink
+		delete(imap, i+100)
+	}
+}
