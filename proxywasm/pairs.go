@@ -90,3 +90,4 @@ func (p *Pairs) Encode() []byte {
 	}
 	return b
 }
+

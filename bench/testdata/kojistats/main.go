@@ -32,3 +32,4 @@ func kojiHeapInuse() uint64 {
 	return ms.HeapInuse
 }
 
+
