@@ -34,16 +34,17 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./bench/ ./limiter/ | tee build/bench.txt
 
 FUZZTIME ?= 5m
-FUZZ_TARGETS := ./config:FuzzParse ./cors:FuzzOrigin ./cors:FuzzRequestHeaders
+FUZZ_TARGETS := ./config:FuzzParse ./cors:FuzzOrigin ./cors:FuzzRequestHeaders ./filter:FuzzRequest
 ## fuzz: each fuzz target for FUZZTIME (default 5m; make test runs 5s each)
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
 	  echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
 
-## soak: 10 million requests through the .wasm in the host (make test runs a short one)
+## soak: 10 million requests through the .wasm in the host against an exact reference, a flood of
+## 1 million distinct keys, faults under load (make test runs short versions)
 soak: build
-	KOJI_SOAK_REQUESTS=10000000 $(GO) test -count=1 -timeout 3h -run TestSoak -v ./soak/
+	KOJI_SOAK_REQUESTS=10000000 KOJI_FLOOD_KEYS=1000000 $(GO) test -count=1 -timeout 3h -v -run 'TestSoak|TestFlood|TestFaults' ./soak/ | tee build/soak.txt
 
 ## e2e-envoy: the scenario suite against a real Envoy in docker compose (skips without Docker)
 e2e-envoy: build

@@ -12,6 +12,8 @@ type SharedStore struct {
 	data   map[string]map[string]*sharedEntry
 	cas    uint32
 	faults Faults
+	sets   int // conditional sets to existing keys, for MismatchEvery
+	gets   int
 }
 
 type sharedEntry struct {
@@ -24,6 +26,11 @@ type Faults struct {
 	GetStatus      Status // non-zero: every get answers this
 	SetStatus      Status // non-zero: every set answers this
 	AlwaysMismatch bool   // every conditional set answers CasMismatch
+	// MismatchEvery n > 0: every n-th conditional set to an existing key answers CasMismatch,
+	// as if another worker had written first (a CAS storm).
+	MismatchEvery int
+	// GetFailEvery n > 0: every n-th get answers InternalFailure.
+	GetFailEvery int
 }
 
 // Status is a proxy_status_t.
@@ -83,6 +90,11 @@ func (s *SharedStore) get(vmID string, key []byte, use func(value []byte, cas ui
 	if s.faults.GetStatus != 0 {
 		return s.faults.GetStatus
 	}
+	if n := s.faults.GetFailEvery; n > 0 {
+		if s.gets++; s.gets%n == 0 {
+			return StatusInternalFailure
+		}
+	}
 	e, ok := s.data[vmID][string(key)]
 	if !ok {
 		return StatusNotFound
@@ -104,8 +116,15 @@ func (s *SharedStore) Set(vmID string, key, value []byte, cas uint32) Status {
 		s.data[vmID] = m
 	}
 	e, ok := m[string(key)]
-	if ok && cas != 0 && (cas != e.cas || s.faults.AlwaysMismatch) {
-		return StatusCasMismatch
+	if ok && cas != 0 {
+		storm := false
+		if n := s.faults.MismatchEvery; n > 0 {
+			s.sets++
+			storm = s.sets%n == 0
+		}
+		if cas != e.cas || s.faults.AlwaysMismatch || storm {
+			return StatusCasMismatch
+		}
 	}
 	if !ok {
 		e = &sharedEntry{}
