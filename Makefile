@@ -6,7 +6,7 @@ UPSTREAM ?=
 CONFIG   ?= examples/demo.json
 export KOJI_WASM := $(abspath $(WASM))
 
-.PHONY: build run test test-short bench fuzz soak e2e-envoy image clean
+.PHONY: build run test bench fuzz soak e2e-envoy image clean
 
 ## build: the .wasm (a WASI reactor for Envoy >= 1.33), then its size
 build:
@@ -31,7 +31,7 @@ test: build
 
 ## bench: the benchmarks behind BENCHMARKS.md
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./bench/ ./limiter/ | tee build/bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./bench/ ./limiter/ > build/bench.txt 2>&1; s=$$?; cat build/bench.txt; exit $$s
 
 FUZZTIME ?= 5m
 FUZZ_TARGETS := ./config:FuzzParse ./cors:FuzzOrigin ./cors:FuzzRequestHeaders ./filter:FuzzRequest
@@ -44,7 +44,8 @@ fuzz:
 ## soak: 10 million requests through the .wasm in the host against an exact reference, a flood of
 ## 1 million distinct keys, faults under load (make test runs short versions)
 soak: build
-	KOJI_SOAK_REQUESTS=10000000 KOJI_FLOOD_KEYS=1000000 $(GO) test -count=1 -timeout 3h -v -run 'TestSoak|TestFlood|TestFaults' ./soak/ | tee build/soak.txt
+	KOJI_SOAK_REQUESTS=10000000 KOJI_FLOOD_KEYS=1000000 $(GO) test -count=1 -timeout 3h -v \
+	  -run 'TestSoak|TestFlood|TestFaults' ./soak/ > build/soak.txt 2>&1; s=$$?; cat build/soak.txt; exit $$s
 
 ## e2e-envoy: the scenario suite against a real Envoy in docker compose (skips without Docker)
 e2e-envoy: build

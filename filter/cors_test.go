@@ -48,8 +48,8 @@ func TestRefusedPreflightsHaveNoCORSHeaders(t *testing.T) {
 	e := start(t, demo)
 	for _, c := range []struct{ origin, method, headers string }{
 		{"https://evil.example", "GET", ""},
-		{app, "DELETE", ""},               // method not listed
-		{app, "get", ""},                  // methods are case-sensitive
+		{app, "DELETE", ""},                // method not listed
+		{app, "get", ""},                   // methods are case-sensitive
 		{app, "GET", "x-api-key, x-debug"}, // one header not listed
 		{app + "/", "GET", ""},             // byte-exact origin
 		{"https://APP.example", "GET", ""},

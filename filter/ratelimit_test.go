@@ -212,7 +212,7 @@ func TestPlanHeaderAndFallbacks(t *testing.T) {
 		limit   string
 	}{
 		{[]string{"x-api-key", "a", "x-plan", "pro"}, "100"},
-		{[]string{"x-api-key", "b", "x-plan", "gold"}, "3"},          // unknown plan name falls back
+		{[]string{"x-api-key", "b", "x-plan", "gold"}, "3"},         // unknown plan name falls back
 		{[]string{"x-api-key", "pro-key", "x-plan", "free"}, "100"}, // the keys table comes first
 		{[]string{"x-api-key", "c"}, "3"},
 	} {

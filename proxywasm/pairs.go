@@ -90,4 +90,3 @@ func (p *Pairs) Encode() []byte {
 	}
 	return b
 }
-

@@ -136,8 +136,8 @@ func TestSoak(t *testing.T) {
 	const batch = 512
 	var (
 		sent, admitted, limited, preflights, failed int
-		memory                                     []uint32
-		replaced                                   int
+		memory                                      []uint32
+		replaced                                    int
 	)
 	start := time.Now()
 	for sent < total {

@@ -31,5 +31,3 @@ func kojiHeapInuse() uint64 {
 	runtime.ReadMemStats(&ms)
 	return ms.HeapInuse
 }
-
-

@@ -120,4 +120,3 @@ func microPairsSwitch(n uint32) {
 		}
 	}
 }
-
