@@ -90,8 +90,8 @@ type Host struct {
 	Store   *SharedStore
 	Metrics *Metrics
 
-	mu      sync.Mutex
-	workers []*VM
+	mu      sync.Mutex            // serialises changes to the worker set
+	workers atomic.Pointer[[]*VM] // read on every request without a lock
 	next    atomic.Uint64
 
 	trapped         atomic.Uint64
@@ -127,14 +127,17 @@ func New(wasm []byte, opt Options) (*Host, error) {
 		h.cache.Close(context.Background())
 		return nil, err
 	}
+	var workers []*VM
 	for i := 0; i < opt.Workers; i++ {
 		vm, err := h.startVM(fmt.Sprintf("worker-%d", i))
 		if err != nil {
+			h.workers.Store(&workers)
 			h.Close()
 			return nil, err
 		}
-		h.workers = append(h.workers, vm)
+		workers = append(workers, vm)
 	}
+	h.workers.Store(&workers)
 	return h, nil
 }
 
@@ -173,18 +176,14 @@ func (h *Host) startVM(name string) (*VM, error) {
 	return vm, nil
 }
 
-// Workers returns the worker VMs.
+// Workers returns the worker VMs (do not modify the slice).
 func (h *Host) Workers() []*VM {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]*VM(nil), h.workers...)
+	return *h.workers.Load()
 }
 
 // Worker returns worker i.
 func (h *Host) Worker(i int) *VM {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.workers[i]
+	return (*h.workers.Load())[i]
 }
 
 // ReplaceWorker swaps worker i for a fresh VM that joins the same shared data, as Envoy's
@@ -195,8 +194,10 @@ func (h *Host) ReplaceWorker(i int) error {
 		return err
 	}
 	h.mu.Lock()
-	old := h.workers[i]
-	h.workers[i] = vm
+	workers := append([]*VM(nil), *h.workers.Load()...)
+	old := workers[i]
+	workers[i] = vm
+	h.workers.Store(&workers)
 	h.mu.Unlock()
 	old.mu.Lock()
 	old.Close()

@@ -3,6 +3,7 @@ package host
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // MetricType is a proxy_metric_type_t.
@@ -16,15 +17,16 @@ const (
 )
 
 // Metrics holds custom metrics by name, aggregated across VMs as Envoy's stats store does
-// (every define of a name is the same stat, "wasmcustom.<name>").
+// (every define of a name is the same stat, "wasmcustom.<name>"). Values are atomics, so
+// workers updating them do not serialise on a lock, as Envoy's stats do not.
 type Metrics struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // guards the name table
 	values map[string]*metric
 }
 
 type metric struct {
 	kind  MetricType
-	value uint64
+	value atomic.Uint64
 }
 
 func newMetrics() *Metrics { return &Metrics{values: map[string]*metric{}} }
@@ -48,7 +50,7 @@ func (m *Metrics) Value(name string) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return v.value, true
+	return v.value.Load(), true
 }
 
 // Names lists the defined metrics.
@@ -64,20 +66,14 @@ func (m *Metrics) Names() []string {
 }
 
 func (m *Metrics) add(v *metric, delta int64) Status {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	switch v.kind {
 	case Counter:
 		if delta <= 0 {
 			return StatusBadArgument
 		}
-		v.value += uint64(delta)
+		v.value.Add(uint64(delta))
 	case Gauge:
-		if delta > 0 {
-			v.value += uint64(delta)
-		} else {
-			v.value -= uint64(-delta)
-		}
+		v.value.Add(uint64(delta)) // two's complement: a negative delta subtracts
 	default:
 		return StatusBadArgument
 	}
@@ -85,15 +81,11 @@ func (m *Metrics) add(v *metric, delta int64) Status {
 }
 
 func (m *Metrics) record(v *metric, value uint64) Status {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	switch v.kind {
 	case Counter:
-		v.value += value
-	case Gauge:
-		v.value = value
+		v.value.Add(value)
 	default:
-		v.value = value // histograms: the last sample is enough for tests
+		v.value.Store(value) // gauges; histograms keep the last sample, enough for tests
 	}
 	return StatusOK
 }
@@ -102,9 +94,7 @@ func (m *Metrics) get(v *metric) (uint64, Status) {
 	if v.kind == Histogram {
 		return 0, StatusBadArgument
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return v.value, StatusOK
+	return v.value.Load(), StatusOK
 }
 
 func (m *Metrics) kind(name string) MetricType {
