@@ -31,7 +31,7 @@ test: build
 
 ## bench: the benchmarks behind BENCHMARKS.md
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./bench/ ./limiter/ > build/bench.txt 2>&1; s=$$?; cat build/bench.txt; exit $$s
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./bench/ ./limiter/ > build/bench.txt 2>&1; s=$$?; cat build/bench.txt; exit $$s
 
 FUZZTIME ?= 5m
 FUZZ_TARGETS := ./config:FuzzParse ./cors:FuzzOrigin ./cors:FuzzRequestHeaders ./filter:FuzzRequest

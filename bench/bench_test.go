@@ -102,6 +102,7 @@ func BenchmarkPreflight(b *testing.B) {
 func BenchmarkGuestAllocations(b *testing.B) {
 	h := newHost(b, module(b, "kojistats"), 1)
 	vm := h.Worker(0)
+	atStart := vm.MemoryBytes()
 	req := &host.Request{Method: "GET", Path: "/v1/things", Authority: "api.example", Headers: countedHeaders}
 	for i := 0; i < 1000; i++ {
 		run(b, h, 0, req, 200)
@@ -120,6 +121,7 @@ func BenchmarkGuestAllocations(b *testing.B) {
 	// ReadMemStats itself allocates nothing; the difference is the requests'.
 	b.ReportMetric(float64(after-before)/float64(b.N), "guest-allocs/op")
 	b.ReportMetric(float64(inuse), "guest-heap-inuse-bytes")
+	b.ReportMetric(float64(atStart), "linear-memory-at-start-bytes")
 	b.ReportMetric(float64(vm.MemoryBytes()), "linear-memory-bytes")
 }
 

@@ -83,8 +83,20 @@ func (s *stream) corsResponse() {
 		proxywasm.AddHeader(proxywasm.MapResponseHeaders, "vary", varyOrigin)
 	case nvary == 1 && cors.VaryHas(vary[0], "Origin"):
 	default:
-		n := min(nvary, len(vary))
-		merged := cors.MergeVary(s.p.scratch[:0], vary[:n], "Origin")
+		lines := vary[:min(nvary, len(vary))]
+		if nvary > len(vary) { // rare: collect every line (this may allocate)
+			lines = nil
+			for it := proxywasm.NewPairIter(pairs); ; {
+				k, v, ok := it.Next()
+				if !ok {
+					break
+				}
+				if string(k) == "vary" {
+					lines = append(lines, v)
+				}
+			}
+		}
+		merged := cors.MergeVary(s.p.scratch[:0], lines, "Origin")
 		s.p.scratch = merged[:0]
 		proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, "vary", merged)
 	}

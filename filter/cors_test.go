@@ -1,6 +1,7 @@
 package filter_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -232,4 +233,31 @@ func TestOddOriginsAndHeaders(t *testing.T) {
 	if r := preflight(e, app, "GET", "\xff\x00,\x80"); r.Status != 403 {
 		t.Errorf("binary request headers: %d", r.Status)
 	}
+}
+
+// A response map too large for Envoy to take back in one piece (over 1024 headers), or with
+// many Vary lines, is edited header by header, with the same result.
+func TestHugeResponseMapsAreEditedInPlace(t *testing.T) {
+	e := start(t, demo)
+	var hs []host.Header
+	for i := 0; i < 1100; i++ {
+		hs = append(hs, host.Header{"x-big-" + strconv.Itoa(i), "v"})
+	}
+	hs = append(hs, host.Header{"access-control-allow-origin", "*"}, host.Header{"x-ratelimit-limit", "999"})
+	e.up.headers = hs
+	r := e.get("origin", app, "x-api-key", "k")
+	allowedActual(t, r)
+	once(t, r, "x-ratelimit-limit", "3")
+	once(t, r, "x-big-1099", "v")
+	once(t, r, "vary", "Origin")
+
+	hs = nil
+	for i := 0; i < 10; i++ {
+		hs = append(hs, host.Header{"vary", "x-v" + strconv.Itoa(i)})
+	}
+	e.up.headers = hs
+	r = e.get("origin", "https://evil.example", "x-api-key", "k2")
+	noCORS(t, r)
+	once(t, r, "vary", "x-v0, x-v1, x-v2, x-v3, x-v4, x-v5, x-v6, x-v7, x-v8, x-v9, Origin")
+	once(t, r, "x-ratelimit-remaining", "2")
 }

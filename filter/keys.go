@@ -36,10 +36,10 @@ type keyInfo struct {
 	listed bool
 }
 
+// init allocates the slots once, when the configuration loads, so memory is flat from then on.
+func (c *keyCache) init() { c.slots = make([]keySlot, keyCacheSlots) }
+
 func (c *keyCache) lookup(key []byte, rl *config.RateLimit) keyInfo {
-	if c.slots == nil {
-		c.slots = make([]keySlot, keyCacheSlots)
-	}
 	// FNV-1a picks the slot: cheap in Wasm, and a collision only costs a hash.
 	h := uint32(2166136261)
 	for _, b := range key {

@@ -53,6 +53,7 @@ func (p *plugin) OnPluginStart(size int) types.OnPluginStartStatus {
 	}
 	if cfg.RateLimit != nil {
 		p.table.init(cfg.RateLimit.Buckets())
+		p.keys.init()
 		p.table.ensureAnchor()
 	}
 	p.cfg = cfg

@@ -41,3 +41,7 @@ func (a *arena) reset() {
 		a.big = a.big[:0]
 	}
 }
+
+// ReleaseHostBuffers frees the buffers host calls have returned so far. Every ABI callback
+// does this on entry; a module's own exports (benchmarks) call it themselves.
+func ReleaseHostBuffers() { mem.reset() }

@@ -120,3 +120,45 @@ func microPairsSwitch(n uint32) {
 		}
 	}
 }
+
+var shKey = []byte("koji-edge/micro")
+
+//go:wasmexport micro_shared_get
+func microSharedGet(n uint32) {
+	proxywasm.SetSharedData(shKey, make([]byte, 64), 0)
+	for i := uint32(0); i < n; i++ {
+		proxywasm.ReleaseHostBuffers()
+		proxywasm.SharedData(shKey)
+	}
+}
+
+var missing = []byte("koji-edge/missing")
+
+//go:wasmexport micro_shared_missing
+func microSharedMissing(n uint32) {
+	for i := uint32(0); i < n; i++ {
+		proxywasm.ReleaseHostBuffers()
+		proxywasm.SharedData(missing)
+	}
+}
+
+//go:wasmexport micro_clock
+func microClock(n uint32) {
+	for i := uint32(0); i < n; i++ {
+		proxywasm.NowNanos()
+	}
+}
+
+//go:noinline
+func bigFrame(k int) int {
+	var a [2048]byte
+	a[k&2047] = byte(k)
+	return int(a[(k*7)&2047])
+}
+
+//go:wasmexport micro_big_frame
+func microBigFrame(n uint32) {
+	for i := uint32(0); i < n; i++ {
+		isink += bigFrame(int(i))
+	}
+}
