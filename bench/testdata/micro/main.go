@@ -148,17 +148,3 @@ func microClock(n uint32) {
 		proxywasm.NowNanos()
 	}
 }
-
-//go:noinline
-func bigFrame(k int) int {
-	var a [2048]byte
-	a[k&2047] = byte(k)
-	return int(a[(k*7)&2047])
-}
-
-//go:wasmexport micro_big_frame
-func microBigFrame(n uint32) {
-	for i := uint32(0); i < n; i++ {
-		isink += bigFrame(int(i))
-	}
-}
