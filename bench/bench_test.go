@@ -58,24 +58,28 @@ func run(b *testing.B, h *host.Host, worker int, req *host.Request, wantStatus i
 	}
 }
 
+// measure warms the worker up (the bucket exists, the arena and pools are grown), then times
+// the same request b.N times, reporting host calls per request (WASI included).
+func measure(b *testing.B, h *host.Host, req *host.Request, status int) {
+	for i := 0; i < 1000; i++ {
+		run(b, h, 0, req, status)
+	}
+	calls := hostCalls(h)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run(b, h, 0, req, status)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(hostCalls(h)-calls)/float64(b.N), "hostcalls/op")
+}
+
 // BenchmarkCountedRequest: the same request through koji-edge, the floor and the pass-through.
-// hostcalls/op counts every import the guest called (WASI included).
 func BenchmarkCountedRequest(b *testing.B) {
 	for _, name := range []string{"koji-edge", "floor", "passthrough"} {
 		b.Run(name, func(b *testing.B) {
 			h := newHost(b, module(b, name), 1)
-			req := &host.Request{Method: "GET", Path: "/v1/things", Authority: "api.example", Headers: countedHeaders}
-			for i := 0; i < 1000; i++ { // warm up: the bucket exists, the arena and pools are grown
-				run(b, h, 0, req, 200)
-			}
-			calls := hostCalls(h)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				run(b, h, 0, req, 200)
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(hostCalls(h)-calls)/float64(b.N), "hostcalls/op")
+			measure(b, h, &host.Request{Method: "GET", Path: "/v1/things", Authority: "api.example", Headers: countedHeaders}, 200)
 		})
 	}
 }
@@ -83,17 +87,8 @@ func BenchmarkCountedRequest(b *testing.B) {
 // BenchmarkPreflight: an allowed preflight, answered by the filter.
 func BenchmarkPreflight(b *testing.B) {
 	h := newHost(b, module(b, "koji-edge"), 1)
-	req := &host.Request{Method: "OPTIONS", Path: "/v1/things", Authority: "api.example", Headers: []host.Header{
-		{"origin", "https://app.example"}, {"access-control-request-method", "POST"}, {"access-control-request-headers", "x-api-key, content-type"}}}
-	run(b, h, 0, req, 204)
-	calls := hostCalls(h)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		run(b, h, 0, req, 204)
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(hostCalls(h)-calls)/float64(b.N), "hostcalls/op")
+	measure(b, h, &host.Request{Method: "OPTIONS", Path: "/v1/things", Authority: "api.example", Headers: []host.Header{
+		{"origin", "https://app.example"}, {"access-control-request-method", "POST"}, {"access-control-request-headers", "x-api-key, content-type"}}}, 204)
 }
 
 // BenchmarkGuestAllocations counts heap allocations inside the guest per counted request, in
