@@ -65,6 +65,12 @@ func TestModuleImportsOnlyWhatEnvoyProvides(t *testing.T) {
 			t.Errorf("does not export %s", name)
 		}
 	}
+	// Envoy makes no VM call for a callback the module does not export: none per body chunk.
+	for _, name := range []string{"proxy_on_request_body", "proxy_on_response_body", "proxy_on_request_trailers", "proxy_on_response_trailers"} {
+		if _, ok := exports[name]; ok {
+			t.Errorf("exports %s: a VM call per body chunk for nothing", name)
+		}
+	}
 	if _, ok := exports["_start"]; ok {
 		t.Error("exports _start: Envoy would treat it as a command, not a reactor")
 	}

@@ -9,6 +9,10 @@ import (
 )
 
 // Each export resets the arena first: the previous callback's host buffers are dead by then.
+//
+// Only the callbacks koji-edge needs are exported. Envoy makes no VM call for a callback the
+// module does not export, so leaving out the body and trailer callbacks saves a VM call per
+// body chunk of every request and response.
 
 //go:wasmexport proxy_abi_version_0_2_1
 func proxyABIVersion() {}
@@ -44,43 +48,11 @@ func proxyOnRequestHeaders(id, n, eos uint32) uint32 {
 	}))
 }
 
-//go:wasmexport proxy_on_request_body
-func proxyOnRequestBody(id, size, eos uint32) uint32 {
-	mem.reset()
-	return uint32(disp.stream("proxy_on_request_body", id, func(h types.HttpContext) types.Action {
-		return h.OnHttpRequestBody(int(size), eos != 0)
-	}))
-}
-
-//go:wasmexport proxy_on_request_trailers
-func proxyOnRequestTrailers(id, n uint32) uint32 {
-	mem.reset()
-	return uint32(disp.stream("proxy_on_request_trailers", id, func(h types.HttpContext) types.Action {
-		return h.OnHttpRequestTrailers(int(n))
-	}))
-}
-
 //go:wasmexport proxy_on_response_headers
 func proxyOnResponseHeaders(id, n, eos uint32) uint32 {
 	mem.reset()
 	return uint32(disp.stream("proxy_on_response_headers", id, func(h types.HttpContext) types.Action {
 		return h.OnHttpResponseHeaders(int(n), eos != 0)
-	}))
-}
-
-//go:wasmexport proxy_on_response_body
-func proxyOnResponseBody(id, size, eos uint32) uint32 {
-	mem.reset()
-	return uint32(disp.stream("proxy_on_response_body", id, func(h types.HttpContext) types.Action {
-		return h.OnHttpResponseBody(int(size), eos != 0)
-	}))
-}
-
-//go:wasmexport proxy_on_response_trailers
-func proxyOnResponseTrailers(id, n uint32) uint32 {
-	mem.reset()
-	return uint32(disp.stream("proxy_on_response_trailers", id, func(h types.HttpContext) types.Action {
-		return h.OnHttpResponseTrailers(int(n))
 	}))
 }
 

@@ -98,3 +98,11 @@ func itoa(v int) string {
 	}
 	return string(b[i:])
 }
+
+// The binding leaves the body callbacks out; the probe exports them to see Envoy's order.
+
+//go:wasmexport proxy_on_request_body
+func onRequestBody(id, size, eos uint32) uint32 { return proxywasm.OnRequestBody(id, size, eos) }
+
+//go:wasmexport proxy_on_response_body
+func onResponseBody(id, size, eos uint32) uint32 { return proxywasm.OnResponseBody(id, size, eos) }
