@@ -261,3 +261,35 @@ func TestHugeResponseMapsAreEditedInPlace(t *testing.T) {
 	once(t, r, "vary", "x-v0, x-v1, x-v2, x-v3, x-v4, x-v5, x-v6, x-v7, x-v8, x-v9, Origin")
 	once(t, r, "x-ratelimit-remaining", "2")
 }
+
+// With only a cors section the filter answers preflights and owns CORS headers, and counts
+// nothing: no key needed, no rate-limit headers.
+func TestCORSOnlyConfiguration(t *testing.T) {
+	e := start(t, `{"cors":{"allowed_origins":["https://app.example"],"allowed_headers":["content-type"]}}`)
+	r := preflight(e, app, "POST", "content-type")
+	if r.Status != 204 {
+		t.Fatalf("preflight %d", r.Status)
+	}
+	once(t, r, "access-control-allow-headers", "content-type")
+	r = e.get("origin", app)
+	if r.Status != 200 || e.up.count() != 1 {
+		t.Fatalf("status %d", r.Status)
+	}
+	once(t, r, "access-control-allow-origin", app)
+	once(t, r, "vary", "Origin")
+	absent(t, r, "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+}
+
+// With only a rate_limit section nothing about CORS is touched: upstream CORS headers pass,
+// no Vary is added, and an OPTIONS request is an ordinary counted request.
+func TestRateLimitOnlyConfiguration(t *testing.T) {
+	e := start(t, `{"rate_limit":{"plans":{"p":{"requests":5,"window":"60s"}}}}`)
+	e.up.headers = []host.Header{{"access-control-allow-origin", "*"}}
+	r := e.get("origin", app, "x-api-key", "k")
+	once(t, r, "access-control-allow-origin", "*")
+	absent(t, r, "vary")
+	r = preflight(e, app, "GET", "")
+	if r.Status != 401 {
+		t.Fatalf("OPTIONS without a key and no cors section: %d", r.Status)
+	}
+}
