@@ -73,11 +73,20 @@ func fingerprintOf(e []byte) uint64 {
 }
 
 func readWindow(b []byte) window {
-	w := window{ms: binary.LittleEndian.Uint32(b), head: binary.LittleEndian.Uint64(b[4:])}
-	for i := range w.counts {
-		w.counts[i] = binary.LittleEndian.Uint32(b[12+4*i:])
-	}
+	var w window
+	w.load(b)
 	return w
+}
+
+// load decodes a stored limit into w in place (no struct copies: they are dear in Wasm).
+func (w *window) load(b []byte) {
+	b = b[:limitSize]
+	w.ms = binary.LittleEndian.Uint32(b)
+	w.head = binary.LittleEndian.Uint64(b[4:])
+	c := b[12:limitSize]
+	for i := range w.counts {
+		w.counts[i] = binary.LittleEndian.Uint32(c[4*i:])
+	}
 }
 
 func appendWindow(dst []byte, w *window) []byte {
@@ -86,8 +95,9 @@ func appendWindow(dst []byte, w *window) []byte {
 	b := dst[off : off+limitSize]
 	binary.LittleEndian.PutUint32(b, w.ms)
 	binary.LittleEndian.PutUint64(b[4:], w.head)
-	for i, c := range w.counts {
-		binary.LittleEndian.PutUint32(b[12+4*i:], c)
+	c := b[12:limitSize]
+	for i := range w.counts {
+		binary.LittleEndian.PutUint32(c[4*i:], w.counts[i])
 	}
 	return dst
 }
@@ -143,23 +153,25 @@ func Apply(dst, old []byte, fp uint64, limits []Limit, now int64) (Decision, []b
 	// reload that keeps a window keeps its counts.
 	var ws [MaxLimits]window
 	for i, l := range limits {
-		ws[i] = window{ms: l.windowMs()}
+		w := &ws[i]
+		w.ms = l.windowMs()
 		if mine >= 0 {
 			e := old[bv.entries[mine].off:bv.entries[mine].end]
 			for j := 0; j < int(e[7]); j++ {
-				if w := readWindow(e[entryHeader+j*limitSize:]); w.ms == ws[i].ms {
-					ws[i] = w
+				if b := e[entryHeader+j*limitSize:]; binary.LittleEndian.Uint32(b) == w.ms {
+					w.load(b)
 					break
 				}
 			}
 		}
-		ws[i].advance(uint64(now / l.slot()))
+		w.advance(uint64(now / l.slot()))
 	}
 
 	d.Admit = true
 	var retryNs int64
+	var v verdict
 	for i, l := range limits {
-		v := ws[i].check(l, now)
+		ws[i].check(l, now, &v)
 		if !v.admit {
 			d.Admit = false
 			if v.retryNs > retryNs {

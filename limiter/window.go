@@ -77,23 +77,26 @@ type verdict struct {
 	retryNs   int64  // when not admitted: the first moment it would be
 }
 
-// check evaluates one request against w (already advanced to now) without changing it.
-func (w *window) check(l Limit, now int64) verdict {
+// check evaluates one request against w (already advanced to now) without changing it, into v
+// (by pointer: struct copies are dear in Wasm).
+func (w *window) check(l Limit, now int64, v *verdict) {
 	slot := l.slot()
-	used := w.total()
-	v := verdict{limit: l.Requests}
+	// One pass: how many are counted, and the oldest sub-window that counts any.
+	var used uint64
+	oldest := 0
+	for k, c := range w.counts {
+		used += uint64(c)
+		if c != 0 {
+			oldest = k
+		}
+	}
+	*v = verdict{limit: l.Requests}
 	if used < uint64(l.Requests) {
 		v.admit = true
 		v.remaining = uint32(uint64(l.Requests) - used - 1)
 		// The request itself lands in counts[0]; the oldest non-empty sub-window goes first.
-		v.resetNs = w.releaseAt(0, slot)
-		for k := ring - 1; k > 0; k-- {
-			if w.counts[k] != 0 {
-				v.resetNs = w.releaseAt(k, slot)
-				break
-			}
-		}
-		return v
+		v.resetNs = w.releaseAt(oldest, slot)
+		return
 	}
 	v.resetNs, v.retryNs = -1, -1
 	var released uint64
@@ -116,6 +119,4 @@ func (w *window) check(l Limit, now int64) verdict {
 	if v.retryNs < 0 {
 		v.retryNs = v.resetNs
 	}
-	_ = now
-	return v
 }
