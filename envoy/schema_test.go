@@ -7,6 +7,7 @@ package envoy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	"sigs.k8s.io/yaml"
 
@@ -40,39 +43,40 @@ func shippedEnvoyConfigs(t *testing.T) []string {
 	return files
 }
 
-func loadBootstrap(t *testing.T, file string) *bootstrapv3.Bootstrap {
-	y, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+// checkEnvoyConfig does what Envoy does with a config file before the plugin runs: YAML to the
+// bootstrap proto, its validation rules, every typed_config unpacked and validated. It returns
+// the Wasm HTTP filters it found.
+func checkEnvoyConfig(y []byte) ([]*wasmfilterv3.Wasm, error) {
 	j, err := yaml.YAMLToJSON(y)
 	if err != nil {
-		t.Fatalf("%s: not YAML: %v", file, err)
+		return nil, fmt.Errorf("not YAML: %w", err)
 	}
 	var b bootstrapv3.Bootstrap
 	if err := protojson.Unmarshal(j, &b); err != nil {
-		t.Fatalf("%s: not an Envoy bootstrap: %v", file, err)
+		return nil, fmt.Errorf("not an Envoy bootstrap: %w", err)
 	}
 	if err := b.ValidateAll(); err != nil {
-		t.Fatalf("%s: Envoy would reject it: %v", file, err)
+		return nil, fmt.Errorf("Envoy would reject it: %w", err)
 	}
-	return &b
-}
-
-// wasmFilters returns the Wasm filters of every HTTP connection manager, each validated.
-func wasmFilters(t *testing.T, file string, b *bootstrapv3.Bootstrap) []*wasmfilterv3.Wasm {
+	unpack := func(what string, a *anypb.Any) (proto.Message, error) {
+		m, err := a.UnmarshalNew()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		if v, ok := m.(validator); ok {
+			if err := v.ValidateAll(); err != nil {
+				return nil, fmt.Errorf("%s: %w", what, err)
+			}
+		}
+		return m, nil
+	}
 	var out []*wasmfilterv3.Wasm
 	for _, l := range b.GetStaticResources().GetListeners() {
 		for _, fc := range l.GetFilterChains() {
 			for _, f := range fc.GetFilters() {
-				m, err := f.GetTypedConfig().UnmarshalNew()
+				m, err := unpack("listener "+l.GetName()+" filter "+f.GetName(), f.GetTypedConfig())
 				if err != nil {
-					t.Fatalf("%s: listener %s: %v", file, l.GetName(), err)
-				}
-				if v, ok := m.(validator); ok {
-					if err := v.ValidateAll(); err != nil {
-						t.Fatalf("%s: filter %s: %v", file, f.GetName(), err)
-					}
+					return nil, err
 				}
 				hcm, ok := m.(*hcmv3.HttpConnectionManager)
 				if !ok {
@@ -80,21 +84,16 @@ func wasmFilters(t *testing.T, file string, b *bootstrapv3.Bootstrap) []*wasmfil
 				}
 				filters := hcm.GetHttpFilters()
 				if len(filters) == 0 || filters[len(filters)-1].GetName() != "envoy.filters.http.router" {
-					t.Errorf("%s: listener %s: the router must be the last HTTP filter", file, l.GetName())
+					return nil, fmt.Errorf("listener %s: the router must be the last HTTP filter", l.GetName())
 				}
 				for _, hf := range filters {
-					m, err := hf.GetTypedConfig().UnmarshalNew()
+					m, err := unpack("http filter "+hf.GetName(), hf.GetTypedConfig())
 					if err != nil {
-						t.Fatalf("%s: http filter %s: %v", file, hf.GetName(), err)
-					}
-					if v, ok := m.(validator); ok {
-						if err := v.ValidateAll(); err != nil {
-							t.Fatalf("%s: http filter %s: %v", file, hf.GetName(), err)
-						}
+						return nil, err
 					}
 					if w, ok := m.(*wasmfilterv3.Wasm); ok {
 						if hf.GetName() != "envoy.filters.http.wasm" {
-							t.Errorf("%s: the Wasm filter is named %q", file, hf.GetName())
+							return nil, fmt.Errorf("the Wasm filter is named %q", hf.GetName())
 						}
 						out = append(out, w)
 					}
@@ -102,15 +101,21 @@ func wasmFilters(t *testing.T, file string, b *bootstrapv3.Bootstrap) []*wasmfil
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 func TestShippedEnvoyConfigsPassEnvoysValidation(t *testing.T) {
 	for _, file := range shippedEnvoyConfigs(t) {
 		name, _ := filepath.Rel(wasmbuild.Root(), file)
 		t.Run(name, func(t *testing.T) {
-			b := loadBootstrap(t, file)
-			ws := wasmFilters(t, file, b)
+			y, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws, err := checkEnvoyConfig(y)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(ws) != 1 {
 				t.Fatalf("%d Wasm filters, want 1", len(ws))
 			}
@@ -160,32 +165,7 @@ func TestSchemaCheckCatchesTypos(t *testing.T) {
 		if bytes.Equal(bad, y) {
 			t.Fatalf("%q is not in envoy.yaml", c.from)
 		}
-		j, err := yaml.YAMLToJSON(bad)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bootstrapv3.Bootstrap
-		err = protojson.Unmarshal(j, &b)
-		if err == nil {
-			err = b.ValidateAll()
-		}
-		if err == nil {
-			for _, l := range b.GetStaticResources().GetListeners() {
-				for _, fc := range l.GetFilterChains() {
-					for _, f := range fc.GetFilters() {
-						if m, e := f.GetTypedConfig().UnmarshalNew(); e != nil {
-							err = e
-						} else if hcm, ok := m.(*hcmv3.HttpConnectionManager); ok {
-							for _, hf := range hcm.GetHttpFilters() {
-								if _, e := hf.GetTypedConfig().UnmarshalNew(); e != nil {
-									err = e
-								}
-							}
-						}
-					}
-				}
-			}
-		}
+		_, err := checkEnvoyConfig(bad)
 		if err == nil {
 			t.Errorf("%q → %q was not caught", c.from, c.to)
 		}
