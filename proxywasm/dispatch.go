@@ -29,9 +29,6 @@ var disp = dispatcher{roots: map[uint32]types.PluginContext{}}
 // call, so it is safe during _initialize.
 func SetVMContext(vm types.VMContext) { disp.vm = vm }
 
-// ArenaHighWater reports the most arena bytes one callback has used.
-func ArenaHighWater() int { return mem.used }
-
 // logPanic writes the recovered value without fmt (which would pull os into the module).
 func logPanic(callback string, r any) {
 	msg := "panic"

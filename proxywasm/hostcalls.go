@@ -45,11 +45,6 @@ func Log(level uint32, msg string) {
 	proxy_log(level, strPtr(msg), uint32(len(msg)))
 }
 
-// LogBytes is Log for a message assembled in a byte buffer.
-func LogBytes(level uint32, msg []byte) {
-	proxy_log(level, bytesPtr(msg), uint32(len(msg)))
-}
-
 // PluginConfiguration returns the plugin configuration. Envoy serves it only during
 // proxy_on_configure; the bytes are valid until the callback returns.
 func PluginConfiguration(size int) ([]byte, Status) {

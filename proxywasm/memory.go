@@ -5,10 +5,9 @@ package proxywasm
 // host hands over during one callback is consumed before the next one starts: resetting the
 // arena at every callback entry keeps memory flat and the hot path free of heap allocations.
 type arena struct {
-	buf  []byte
-	off  int
-	big  [][]byte // allocations that did not fit; kept reachable until the next reset
-	used int      // high-water mark, for tests and reports
+	buf []byte
+	off int
+	big [][]byte // allocations that did not fit; kept reachable until the next reset
 }
 
 const arenaSize = 64 << 10
@@ -24,9 +23,6 @@ func (a *arena) alloc(size int) []byte {
 	if a.off+aligned <= len(a.buf) {
 		b := a.buf[a.off : a.off+size : a.off+size]
 		a.off += aligned
-		if a.off > a.used {
-			a.used = a.off
-		}
 		return b
 	}
 	b := make([]byte, size)

@@ -60,9 +60,6 @@ func (p *Pairs) Add(name, value string) { p.kv = append(p.kv, [2]string{name, va
 // Len is the number of headers added.
 func (p *Pairs) Len() int { return len(p.kv) }
 
-// At returns header i.
-func (p *Pairs) At(i int) (string, string) { return p.kv[i][0], p.kv[i][1] }
-
 // Encode serialises the list; the result is valid until the next Encode.
 func (p *Pairs) Encode() []byte {
 	size := 4
