@@ -35,23 +35,22 @@ type response struct {
 }
 
 type client struct {
-	t    *testing.T
 	base string
 	c    *http.Client
 }
 
-func (c *client) do(method, path string, headers ...string) response {
-	c.t.Helper()
+func (c *client) do(t *testing.T, method, path string, headers ...string) response {
+	t.Helper()
 	req, err := http.NewRequest(method, c.base+path, nil)
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Add(headers[i], headers[i+1])
 	}
 	resp, err := c.c.Do(req)
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -104,16 +103,14 @@ func hasVaryOrigin(t *testing.T, r response) {
 
 // Run checks the contract's main paths against a target.
 func Run(t *testing.T, tg Target) {
-	c := &client{t: t, base: strings.TrimSuffix(tg.BaseURL, "/"), c: &http.Client{Timeout: 10 * time.Second}}
+	c := &client{base: strings.TrimSuffix(tg.BaseURL, "/"), c: &http.Client{Timeout: 10 * time.Second}}
 	before := readMetrics(t, tg.AdminURL)
 
 	t.Run("counted responses carry the rate-limit headers", func(t *testing.T) {
-		c := *c
-		c.t = t
 		key := freshKey("headers")
 		now := time.Now().Unix()
 		for i := 0; i < 3; i++ {
-			r := c.do("GET", "/v1/things", "x-api-key", key)
+			r := c.do(t, "GET", "/v1/things", "x-api-key", key)
 			if r.status != 200 {
 				t.Fatalf("request %d: status %d %s", i, r.status, r.body)
 			}
@@ -125,7 +122,7 @@ func Run(t *testing.T, tg Target) {
 			}
 			hasVaryOrigin(t, r)
 		}
-		r := c.do("GET", "/v1/things", "x-api-key", key)
+		r := c.do(t, "GET", "/v1/things", "x-api-key", key)
 		if r.status != 429 || r.body != rateLimitedBody {
 			t.Fatalf("fourth request: %d %s", r.status, r.body)
 		}
@@ -138,15 +135,13 @@ func Run(t *testing.T, tg Target) {
 	})
 
 	t.Run("waiting Retry-After gets the next request admitted", func(t *testing.T) {
-		c := *c
-		c.t = t
 		key := freshKey("retry")
 		for i := 0; i < 2; i++ {
-			if r := c.do("GET", "/", "x-api-key", key, "x-e2e-plan", "short"); r.status != 200 {
+			if r := c.do(t, "GET", "/", "x-api-key", key, "x-e2e-plan", "short"); r.status != 200 {
 				t.Fatalf("status %d", r.status)
 			}
 		}
-		r := c.do("GET", "/", "x-api-key", key, "x-e2e-plan", "short")
+		r := c.do(t, "GET", "/", "x-api-key", key, "x-e2e-plan", "short")
 		if r.status != 429 {
 			t.Fatalf("third request on a 2/2s plan: %d", r.status)
 		}
@@ -155,36 +150,32 @@ func Run(t *testing.T, tg Target) {
 			t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
 		}
 		time.Sleep(time.Duration(ra) * time.Second)
-		if r := c.do("GET", "/", "x-api-key", key, "x-e2e-plan", "short"); r.status != 200 {
+		if r := c.do(t, "GET", "/", "x-api-key", key, "x-e2e-plan", "short"); r.status != 200 {
 			t.Fatalf("after waiting Retry-After (%d s): status %d", ra, r.status)
 		}
 	})
 
 	t.Run("missing and invalid keys get 401 without rate-limit headers", func(t *testing.T) {
-		c := *c
-		c.t = t
-		r := c.do("GET", "/")
+		r := c.do(t, "GET", "/")
 		if r.status != 401 || r.body != missingKeyBody {
 			t.Fatalf("%d %s", r.status, r.body)
 		}
 		one(t, r, "Content-Type", "application/json")
 		none(t, r, "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
-		r = c.do("GET", "/", "x-api-key", strings.Repeat("k", 257))
+		r = c.do(t, "GET", "/", "x-api-key", strings.Repeat("k", 257))
 		if r.status != 401 || !strings.Contains(r.body, `"error":"invalid_api_key"`) {
 			t.Fatalf("%d %s", r.status, r.body)
 		}
 		none(t, r, "X-RateLimit-Limit")
-		r = c.do("GET", "/", "authorization", "bearer "+freshKey("bearer"))
+		r = c.do(t, "GET", "/", "authorization", "bearer "+freshKey("bearer"))
 		if r.status != 200 || r.header.Get("X-RateLimit-Remaining") != "2" {
 			t.Fatalf("Bearer key: %d %v", r.status, r.header)
 		}
 	})
 
 	t.Run("preflights are answered and never counted", func(t *testing.T) {
-		c := *c
-		c.t = t
 		for i := 0; i < 5; i++ {
-			r := c.do("OPTIONS", "/v1/things", "Origin", app, "Access-Control-Request-Method", "POST",
+			r := c.do(t, "OPTIONS", "/v1/things", "Origin", app, "Access-Control-Request-Method", "POST",
 				"Access-Control-Request-Headers", "X-API-Key, content-type")
 			if r.status != 204 || r.body != "" {
 				t.Fatalf("%d %q", r.status, r.body)
@@ -195,13 +186,13 @@ func Run(t *testing.T, tg Target) {
 			one(t, r, "Access-Control-Max-Age", "600")
 			none(t, r, "X-RateLimit-Limit")
 		}
-		r := c.do("OPTIONS", "/", "Origin", "https://evil.example", "Access-Control-Request-Method", "GET")
+		r := c.do(t, "OPTIONS", "/", "Origin", "https://evil.example", "Access-Control-Request-Method", "GET")
 		if r.status != 403 {
 			t.Fatalf("disallowed preflight: %d", r.status)
 		}
 		noCORS(t, r)
 		hasVaryOrigin(t, r)
-		r = c.do("OPTIONS", "/", "Origin", app, "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "x-secret")
+		r = c.do(t, "OPTIONS", "/", "Origin", app, "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "x-secret")
 		if r.status != 403 {
 			t.Fatalf("preflight with a refused header: %d", r.status)
 		}
@@ -209,12 +200,10 @@ func Run(t *testing.T, tg Target) {
 	})
 
 	t.Run("an allowed origin gets CORS headers on a 429", func(t *testing.T) {
-		c := *c
-		c.t = t
 		key := freshKey("cors429")
 		var r response
 		for i := 0; i < 4; i++ {
-			r = c.do("GET", "/", "x-api-key", key, "Origin", app)
+			r = c.do(t, "GET", "/", "x-api-key", key, "Origin", app)
 			one(t, r, "Access-Control-Allow-Origin", app)
 		}
 		if r.status != 429 {
@@ -222,7 +211,7 @@ func Run(t *testing.T, tg Target) {
 		}
 		one(t, r, "Access-Control-Expose-Headers", "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, x-request-id")
 		hasVaryOrigin(t, r)
-		r = c.do("GET", "/", "Origin", app)
+		r = c.do(t, "GET", "/", "Origin", app)
 		if r.status != 401 {
 			t.Fatalf("status %d", r.status)
 		}
@@ -230,16 +219,14 @@ func Run(t *testing.T, tg Target) {
 	})
 
 	t.Run("upstream CORS headers are replaced; a disallowed origin gets none", func(t *testing.T) {
-		c := *c
-		c.t = t
 		key := freshKey("upcors")
-		r := c.do("GET", "/cors-upstream", "x-api-key", key, "Origin", app)
+		r := c.do(t, "GET", "/cors-upstream", "x-api-key", key, "Origin", app)
 		if r.status != 200 {
 			t.Fatalf("status %d", r.status)
 		}
 		one(t, r, "Access-Control-Allow-Origin", app)
 		hasVaryOrigin(t, r)
-		r = c.do("GET", "/cors-upstream", "x-api-key", key, "Origin", "https://evil.example")
+		r = c.do(t, "GET", "/cors-upstream", "x-api-key", key, "Origin", "https://evil.example")
 		if r.status != 200 {
 			t.Fatalf("status %d", r.status)
 		}
