@@ -121,11 +121,23 @@ func headerList(field string, names []string, problems *[]Problem) []string {
 	return out
 }
 
-// Match returns the index of origin in Origins, compared byte for byte.
+// Match returns the index of origin in Origins, compared byte for byte. A short list is scanned:
+// hashing the origin for a map lookup costs more than a few comparisons (in Wasm, several times
+// more).
 func (p *Policy) Match(origin []byte) (int, bool) {
+	if len(p.Origins) <= scanOrigins {
+		for i, o := range p.Origins {
+			if o == string(origin) {
+				return i, true
+			}
+		}
+		return 0, false
+	}
 	i, ok := p.origins[string(origin)] // no allocation: the compiler looks up []byte keys in place
 	return i, ok
 }
+
+const scanOrigins = 8
 
 // MethodAllowed reports whether a preflight's Access-Control-Request-Method is allowed.
 // Methods compare case-sensitively (Fetch normalises only the six standard ones).

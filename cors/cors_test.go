@@ -1,6 +1,7 @@
 package cors
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -79,6 +80,29 @@ func TestMatchIsByteExact(t *testing.T) {
 	} {
 		if _, got := p.Match([]byte(origin)); got != want {
 			t.Errorf("Match(%q) = %v, want %v", origin, got, want)
+		}
+	}
+}
+
+// A long list is matched through a map, a short one by scanning: both give the index of the
+// configured origin.
+func TestMatchLongAndShortLists(t *testing.T) {
+	for _, n := range []int{1, scanOrigins, scanOrigins + 1, 100} {
+		var list []string
+		for i := 0; i < n; i++ {
+			list = append(list, "https://app"+strconv.Itoa(i)+".example")
+		}
+		p, problems, _ := New(Config{AllowedOrigins: list})
+		if problems != nil {
+			t.Fatal(problems)
+		}
+		for i, o := range list {
+			if got, ok := p.Match([]byte(o)); !ok || got != i {
+				t.Errorf("%d origins: Match(%q) = %d, %v; want %d", n, o, got, ok, i)
+			}
+		}
+		if _, ok := p.Match([]byte("https://app.example")); ok {
+			t.Errorf("%d origins: an unlisted origin matched", n)
 		}
 	}
 }

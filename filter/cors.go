@@ -9,12 +9,21 @@ import (
 
 // preflight answers an OPTIONS request with Origin and Access-Control-Request-Method itself:
 // never forwarded, never counted, no API key needed.
-func (s *stream) preflight(r *request) types.Action {
+func (s *stream) preflight(r *request, pairs []byte) types.Action {
 	p := s.p
 	policy := p.cfg.CORS
-	ok := s.origin == originAllowed && policy.MethodAllowed(r.acrm) && r.acrhLines <= len(r.acrh)
-	for i := 0; ok && i < r.acrhLines; i++ {
-		ok = policy.HeadersAllowed(r.acrh[i])
+	ok := s.origin == originAllowed && policy.MethodAllowed(r.acrm)
+	switch {
+	case !ok || r.acrhLines == 0:
+	case r.acrhLines == 1:
+		ok = policy.HeadersAllowed(r.acrh)
+	default: // repeated lines: every one must be allowed
+		for k, v := range proxywasm.AllPairs(pairs) {
+			if string(k) == "access-control-request-headers" && !policy.HeadersAllowed(v) {
+				ok = false
+				break
+			}
+		}
 	}
 	p.reply.Reset()
 	p.scratch = p.scratch[:0]
@@ -48,18 +57,13 @@ var varyOrigin = []byte("Origin")
 func (s *stream) corsResponse() {
 	policy := s.p.cfg.CORS
 	pairs, _ := proxywasm.HeaderPairs(proxywasm.MapResponseHeaders)
-	var vary [8][]byte
+	var vary []byte // the first Vary line
 	nvary := 0
-	it := proxywasm.NewPairIter(pairs)
-	for {
-		k, v, ok := it.Next()
-		if !ok {
-			break
-		}
+	for k, v := range proxywasm.AllPairs(pairs) {
 		switch {
 		case string(k) == "vary":
-			if nvary < len(vary) {
-				vary[nvary] = v
+			if nvary == 0 {
+				vary = v
 			}
 			nvary++
 		case len(k) > 15 && string(k[:15]) == "access-control-":
@@ -81,16 +85,12 @@ func (s *stream) corsResponse() {
 	switch {
 	case nvary == 0:
 		proxywasm.AddHeader(proxywasm.MapResponseHeaders, "vary", varyOrigin)
-	case nvary == 1 && cors.VaryHas(vary[0], "Origin"):
+	case nvary == 1 && cors.VaryHas(vary, "Origin"):
 	default:
-		lines := vary[:min(nvary, len(vary))]
-		if nvary > len(vary) { // rare: collect every line (this may allocate)
-			lines = nil
-			for it := proxywasm.NewPairIter(pairs); ; {
-				k, v, ok := it.Next()
-				if !ok {
-					break
-				}
+		lines := append(s.p.varyLines[:0], vary)
+		if nvary > 1 { // rare: collect every line
+			lines = lines[:0]
+			for k, v := range proxywasm.AllPairs(pairs) {
 				if string(k) == "vary" {
 					lines = append(lines, v)
 				}
@@ -98,6 +98,8 @@ func (s *stream) corsResponse() {
 		}
 		merged := cors.MergeVary(s.p.scratch[:0], lines, "Origin")
 		s.p.scratch = merged[:0]
+		clear(lines) // the views die with this callback
+		s.p.varyLines = lines[:0]
 		proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, "vary", merged)
 	}
 }

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 
 	"github.com/kojihq/koji-edge/config"
 )
@@ -16,7 +17,8 @@ import (
 // new keys costs one hash each, as without it. Keys longer than a slot are not cached. It lives
 // in the VM's own memory only; the raw key never reaches shared data or a log line.
 type keyCache struct {
-	slots []keySlot
+	slots    []keySlot
+	uncached keyInfo // a key too long for a slot, for the request at hand
 }
 
 const (
@@ -39,21 +41,40 @@ type keyInfo struct {
 // init allocates the slots once, when the configuration loads, so memory is flat from then on.
 func (c *keyCache) init() { c.slots = make([]keySlot, keyCacheSlots) }
 
-func (c *keyCache) lookup(key []byte, rl *config.RateLimit) keyInfo {
-	// FNV-1a picks the slot: cheap in Wasm, and a collision only costs a hash.
-	h := uint32(2166136261)
-	for _, b := range key {
-		h = (h ^ uint32(b)) * 16777619
-	}
-	s := &c.slots[h&(keyCacheSlots-1)]
-	if int(s.n) == len(key) && string(s.key[:s.n]) == string(key) {
-		return s.info
-	}
-	info := keyInfo{digest: sha256.Sum256(key)}
-	info.plan, info.listed = rl.Keys[info.digest]
+// find returns key's slot and whether it holds key. A key found there was valid when it was
+// cached, so a hit needs no validation.
+func (c *keyCache) find(key []byte) (*keySlot, bool) {
+	s := &c.slots[slotHash(key)&(keyCacheSlots-1)]
+	return s, int(s.n) == len(key) && string(s.key[:s.n]) == string(key)
+}
+
+// fill hashes a valid key that find missed, caching it in its slot when it fits there.
+func (c *keyCache) fill(s *keySlot, key []byte, rl *config.RateLimit) *keyInfo {
+	info := &c.uncached
 	if len(key) <= keyCacheKeyLen {
 		s.n = uint16(copy(s.key[:], key))
-		s.info = info
+		info = &s.info
 	}
+	info.digest = sha256.Sum256(key)
+	info.plan, info.listed = rl.Keys[info.digest]
 	return info
+}
+
+// slotHash is FNV-1a over 8-byte words (the last word overlapping the one before it), then the
+// top bits: cheap in Wasm, and a collision only costs a SHA-256.
+func slotHash(key []byte) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037) ^ uint64(len(key))
+	n := len(key)
+	if n < 8 {
+		for _, b := range key {
+			h = (h ^ uint64(b)) * prime
+		}
+	} else {
+		for i := 0; i+8 <= n; i += 8 {
+			h = (h ^ binary.LittleEndian.Uint64(key[i:])) * prime
+		}
+		h = (h ^ binary.LittleEndian.Uint64(key[n-8:])) * prime
+	}
+	return h ^ h>>32
 }

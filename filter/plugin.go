@@ -25,10 +25,13 @@ type plugin struct {
 	metrics metrics
 	table   table
 	keys    keyCache
+	keyLens uint64 // see request.read
 	log     throttledLog
 	reply   proxywasm.Pairs
 	scratch []byte
-	free    []*stream
+	// varyLines collects a response's Vary lines when they must be merged.
+	varyLines [][]byte
+	free      []*stream
 }
 
 func (p *plugin) OnPluginStart(size int) types.OnPluginStartStatus {
@@ -57,6 +60,7 @@ func (p *plugin) OnPluginStart(size int) types.OnPluginStartStatus {
 		p.table.ensureAnchor()
 	}
 	p.cfg = cfg
+	p.keyLens = headerLens(cfg.RateLimit)
 	p.scratch = make([]byte, 0, 256)
 	proxywasm.Log(proxywasm.LevelInfo, "koji-edge: configuration loaded: "+cfg.Summary())
 	return true
@@ -72,18 +76,4 @@ func (p *plugin) NewHttpContext(uint32) types.HttpContext {
 		return s
 	}
 	return &stream{p: p}
-}
-
-func itoa(v uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	return string(b[i:])
 }

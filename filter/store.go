@@ -2,7 +2,6 @@ package filter
 
 import (
 	"encoding/binary"
-	"strconv"
 
 	"github.com/kojihq/koji-edge/limiter"
 	"github.com/kojihq/koji-edge/proxywasm"
@@ -40,7 +39,7 @@ const (
 func (t *table) init(buckets uint32) {
 	t.buckets = buckets
 	t.key = append(t.key[:0], "koji-edge/"...)
-	t.key = strconv.AppendUint(t.key, uint64(buckets), 10)
+	t.key = appendUint(t.key, uint64(buckets))
 	t.key = append(t.key, '/')
 	t.prefix = len(t.key)
 	t.out = make([]byte, 0, limiter.MaxBucketSize)
@@ -68,9 +67,9 @@ func (t *table) anchorCAS() (uint32, proxywasm.Status) {
 // admit counts one request of the key with this digest, across every worker, with
 // compare-and-swap. The decision comes back even when nothing was written (a rejection).
 func (t *table) admit(digest *[32]byte, limits []limiter.Limit, now int64, m *metrics) (limiter.Decision, storeResult, proxywasm.Status) {
-	bucket := binary.LittleEndian.Uint64(digest[0:8]) % uint64(t.buckets)
+	bucket := uint32(binary.LittleEndian.Uint64(digest[0:8]) % uint64(t.buckets))
 	fp := binary.LittleEndian.Uint64(digest[8:16])
-	key := strconv.AppendUint(t.key[:t.prefix], bucket, 16)
+	key := appendHex(t.key[:t.prefix], bucket)
 	t.key = key
 	for attempt := 0; attempt < maxCASAttempts; attempt++ {
 		old, cas, st := proxywasm.SharedData(key)

@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"strconv"
 	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -38,32 +37,32 @@ type stream struct {
 	num [3][20]byte
 }
 
+// OnDelete returns the stream to the free list. Only the flags are reset: every other field
+// is written before it is read (d when counted is set, originIdx with originAllowed, num
+// before a header is set).
 func (s *stream) OnDelete() {
-	*s = stream{p: s.p}
+	s.replied, s.counted, s.origin = false, false, noOrigin
 	s.p.free = append(s.p.free, s)
 }
 
 // request holds views of the request headers the filter reads; they point into host memory
-// that is valid only during OnHttpRequestHeaders.
+// that is valid only during OnHttpRequestHeaders. It is kept small: it is zeroed per request.
 type request struct {
 	method, origin, acrm []byte
 	origins              int
-	acrh                 [8][]byte
+	acrh                 []byte // the first Access-Control-Request-Headers line
 	acrhLines            int
-	keys                 [maxKeyHeaders][]byte
+	key                  []byte // the API key header that ranks first in the configuration
+	keyRank              int
 	authorization        []byte
 	plan                 []byte
 }
 
-const maxKeyHeaders = 8
-
-func (r *request) read(pairs []byte, rl *config.RateLimit) {
-	it := proxywasm.NewPairIter(pairs)
-	for {
-		k, v, ok := it.Next()
-		if !ok {
-			return
-		}
+// read picks the headers the filter needs out of the request's header map. A name shorter than
+// 64 bytes whose length is no key or plan header's (keyLens: a bit per length) skips the
+// comparisons with them.
+func (r *request) read(pairs []byte, rl *config.RateLimit, keyLens uint64) {
+	for k, v := range proxywasm.AllPairs(pairs) {
 		switch string(k) {
 		case ":method":
 			r.method = v
@@ -73,8 +72,8 @@ func (r *request) read(pairs []byte, rl *config.RateLimit) {
 		case "access-control-request-method":
 			r.acrm = v
 		case "access-control-request-headers":
-			if r.acrhLines < len(r.acrh) {
-				r.acrh[r.acrhLines] = v
+			if r.acrhLines == 0 {
+				r.acrh = v
 			}
 			r.acrhLines++
 		case "authorization":
@@ -82,26 +81,46 @@ func (r *request) read(pairs []byte, rl *config.RateLimit) {
 				r.authorization = v
 			}
 		default:
-			if rl == nil {
-				continue
-			}
-			for i, h := range rl.KeyHeaders {
-				if i < maxKeyHeaders && h == string(k) && len(r.keys[i]) == 0 {
-					r.keys[i] = v
-				}
-			}
-			if rl.PlanHeader != "" && rl.PlanHeader == string(k) && r.plan == nil {
-				r.plan = v
+			if len(k) >= 64 || keyLens&(1<<len(k)) != 0 {
+				r.keyOrPlan(k, v, rl)
 			}
 		}
 	}
+}
+
+// keyOrPlan takes a configured key header or the plan header. Of the key headers, the first
+// non-empty value of the highest-ranked one wins.
+func (r *request) keyOrPlan(k, v []byte, rl *config.RateLimit) {
+	for i, h := range rl.KeyHeaders {
+		if h == string(k) && len(v) > 0 && (r.key == nil || i < r.keyRank) {
+			r.key, r.keyRank = v, i
+		}
+	}
+	if rl.PlanHeader != "" && rl.PlanHeader == string(k) && r.plan == nil {
+		r.plan = v
+	}
+}
+
+// headerLens is the keyLens of a configuration: a bit for the length of each key header and of
+// the plan header.
+func headerLens(rl *config.RateLimit) uint64 {
+	var m uint64
+	if rl == nil {
+		return 0
+	}
+	for _, h := range append([]string{rl.PlanHeader}, rl.KeyHeaders...) {
+		if h != "" && len(h) < 64 {
+			m |= 1 << len(h)
+		}
+	}
+	return m
 }
 
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	cfg := s.p.cfg
 	pairs, _ := proxywasm.HeaderPairs(proxywasm.MapRequestHeaders)
 	var r request
-	r.read(pairs, cfg.RateLimit)
+	r.read(pairs, cfg.RateLimit, s.p.keyLens)
 
 	if policy := cfg.CORS; policy != nil && len(r.origin) > 0 {
 		s.origin = originRefused
@@ -111,7 +130,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 			s.origin, s.originIdx = originAllowed, i
 		}
 		if string(r.method) == "OPTIONS" && len(r.acrm) > 0 {
-			return s.preflight(&r)
+			return s.preflight(&r, pairs)
 		}
 		if s.origin == originRefused {
 			inc(s.p.metrics.originRefused)
@@ -130,12 +149,15 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		inc(s.p.metrics.keyRejected)
 		return s.localReply(401, rl.MissingKeyBody, 0)
 	}
-	if !config.ValidKey(key) {
-		inc(s.p.metrics.keyRejected)
-		return s.localReply(401, invalidKeyBody, 0)
+	slot, hit := s.p.keys.find(key)
+	info := &slot.info
+	if !hit {
+		if !config.ValidKey(key) {
+			inc(s.p.metrics.keyRejected)
+			return s.localReply(401, invalidKeyBody, 0)
+		}
+		info = s.p.keys.fill(slot, key, rl)
 	}
-
-	info := s.p.keys.lookup(key, rl)
 	plan := info.plan
 	if !info.listed {
 		plan = rl.DefaultPlan
@@ -165,10 +187,8 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 // apiKey returns the first configured header that is present and non-empty, else a Bearer
 // token.
 func apiKey(r *request, rl *config.RateLimit) ([]byte, bool) {
-	for i := range rl.KeyHeaders {
-		if i < maxKeyHeaders && len(r.keys[i]) > 0 {
-			return r.keys[i], true
-		}
+	if r.key != nil {
+		return r.key, true
 	}
 	if rl.Bearer && len(r.authorization) > 7 && equalFold(r.authorization[:7], "bearer ") {
 		tok := r.authorization[7:]
@@ -244,14 +264,14 @@ func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
 }
 
 func (s *stream) setNumber(i int, name string, v uint64) {
-	proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, name, strconv.AppendUint(s.num[i][:0], v, 10))
+	proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, name, appendUint(s.num[i][:0], v))
 }
 
 // number formats v into the plugin's scratch buffer for a reply being assembled; the string
 // is valid until the reply is sent.
 func (p *plugin) number(v uint64) string {
 	start := len(p.scratch)
-	p.scratch = strconv.AppendUint(p.scratch, v, 10)
+	p.scratch = appendUint(p.scratch, v)
 	b := p.scratch[start:]
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -43,76 +43,50 @@ type Decision struct {
 type span struct{ off, end int }
 
 type bucketView struct {
-	b       []byte
 	entries [Ways]span
 	n       int
 }
 
-func parseBucket(b []byte) (v bucketView, ok bool) {
-	v.b = b
+// parse finds the entries of a stored bucket; on malformed data it reports false and leaves the
+// view empty. (It fills the caller's view: returning one would copy it, which is dear in Wasm.)
+func (v *bucketView) parse(b []byte) bool {
+	v.n = 0
 	off := 0
 	for off < len(b) {
 		if v.n == Ways || off+entryHeader > len(b) {
-			return bucketView{}, false
+			v.n = 0
+			return false
 		}
 		nlim := int(b[off+7])
 		end := off + EntrySize(nlim)
 		if nlim == 0 || nlim > MaxLimits || end > len(b) {
-			return bucketView{}, false
+			v.n = 0
+			return false
 		}
 		v.entries[v.n] = span{off, end}
 		v.n++
 		off = end
 	}
-	return v, true
+	return true
 }
 
-func fingerprintOf(e []byte) uint64 {
-	return uint64(e[0]) | uint64(e[1])<<8 | uint64(e[2])<<16 | uint64(e[3])<<24 |
-		uint64(e[4])<<32 | uint64(e[5])<<40 | uint64(e[6])<<48
-}
+// fingerprintOf is an entry's first 7 bytes (an entry is never shorter than its 8-byte header).
+func fingerprintOf(e []byte) uint64 { return binary.LittleEndian.Uint64(e) & (1<<56 - 1) }
 
-func readWindow(b []byte) window {
-	var w window
-	w.load(b)
-	return w
-}
-
-// load decodes a stored limit into w in place (no struct copies: they are dear in Wasm).
-func (w *window) load(b []byte) {
-	b = b[:limitSize]
-	w.ms = binary.LittleEndian.Uint32(b)
-	w.head = binary.LittleEndian.Uint64(b[4:])
-	c := b[12:limitSize]
-	for i := range w.counts {
-		w.counts[i] = binary.LittleEndian.Uint32(c[4*i:])
-	}
-}
-
-func appendWindow(dst []byte, w *window) []byte {
-	off := len(dst)
-	dst = append(dst, make([]byte, limitSize)...) // no allocation when dst has room
-	b := dst[off : off+limitSize]
-	binary.LittleEndian.PutUint32(b, w.ms)
-	binary.LittleEndian.PutUint64(b[4:], w.head)
-	c := b[12:limitSize]
-	for i := range w.counts {
-		binary.LittleEndian.PutUint32(c[4*i:], w.counts[i])
-	}
-	return dst
+// windowAt is limit i of an entry.
+func windowAt(e []byte, i int) window {
+	off := entryHeader + i*limitSize
+	return window(e[off : off+limitSize : off+limitSize])
 }
 
 // live reports whether an entry still counts anything at time now.
 func live(e []byte, now int64) bool {
-	nlim := int(e[7])
-	for i := 0; i < nlim; i++ {
-		w := readWindow(e[entryHeader+i*limitSize:])
-		if w.ms == 0 {
+	for i := 0; i < int(e[7]); i++ {
+		w := windowAt(e, i)
+		if w.ms() == 0 {
 			continue
 		}
-		slot := Limit{Window: int64(w.ms) * 1e6}.slot()
-		w.advance(uint64(now / slot))
-		if !w.empty() {
+		if w.live(subWindow(now, Limit{Window: int64(w.ms()) * 1e6}.slot())) {
 			return true
 		}
 	}
@@ -121,12 +95,24 @@ func live(e []byte, now int64) bool {
 
 func entryTotal(e []byte) uint64 {
 	var s uint64
-	nlim := int(e[7])
-	for i := 0; i < nlim; i++ {
-		w := readWindow(e[entryHeader+i*limitSize:])
-		s += w.total()
+	for i := 0; i < int(e[7]); i++ {
+		s += windowAt(e, i).total()
 	}
 	return s
+}
+
+// sameLayout reports whether a stored entry holds exactly these limits' windows, in order: then
+// it is copied as it is and updated in place.
+func sameLayout(e []byte, limits []Limit) bool {
+	if int(e[7]) != len(limits) {
+		return false
+	}
+	for i, l := range limits {
+		if windowAt(e, i).ms() != l.windowMs() {
+			return false
+		}
+	}
+	return true
 }
 
 // Apply decides one request of the key with fingerprint fp (56 bits are used) under limits at
@@ -135,11 +121,8 @@ func entryTotal(e []byte) uint64 {
 // it returns nil and nothing must be written: rejected requests consume nothing.
 func Apply(dst, old []byte, fp uint64, limits []Limit, now int64) (Decision, []byte) {
 	var d Decision
-	bv, ok := parseBucket(old)
-	if !ok {
-		d.Corrupt = true
-		bv = bucketView{}
-	}
+	var bv bucketView
+	d.Corrupt = !bv.parse(old)
 	fp &= 1<<56 - 1
 	mine := -1
 	for i := 0; i < bv.n; i++ {
@@ -149,29 +132,38 @@ func Apply(dst, old []byte, fp uint64, limits []Limit, now int64) (Decision, []b
 		}
 	}
 
-	// Load this key's windows, matched to the limits by window length so that a configuration
-	// reload that keeps a window keeps its counts.
-	var ws [MaxLimits]window
-	for i, l := range limits {
-		w := &ws[i]
-		w.ms = l.windowMs()
-		if mine >= 0 {
-			e := old[bv.entries[mine].off:bv.entries[mine].end]
-			for j := 0; j < int(e[7]); j++ {
-				if b := e[entryHeader+j*limitSize:]; binary.LittleEndian.Uint32(b) == w.ms {
-					w.load(b)
+	// The new value starts with this key's entry, built in dst and then updated in place: its
+	// stored windows, matched to the limits by window length so that a configuration reload that
+	// keeps a window keeps its counts, and empty windows for the others.
+	var e []byte
+	if mine >= 0 {
+		e = old[bv.entries[mine].off:bv.entries[mine].end]
+	}
+	out := dst[:0]
+	if e != nil && sameLayout(e, limits) {
+		out = append(out, e...)
+	} else {
+		out = append(out, byte(fp), byte(fp>>8), byte(fp>>16), byte(fp>>24), byte(fp>>32), byte(fp>>40), byte(fp>>48), byte(len(limits)))
+		for i, l := range limits {
+			out = append(out, make([]byte, limitSize)...) // no allocation when dst has room
+			w := windowAt(out, i)
+			binary.LittleEndian.PutUint32(w, l.windowMs())
+			for j := 0; e != nil && j < int(e[7]); j++ {
+				if stored := windowAt(e, j); stored.ms() == l.windowMs() {
+					copy(w, stored)
 					break
 				}
 			}
 		}
-		w.advance(uint64(now / l.slot()))
 	}
 
 	d.Admit = true
 	var retryNs int64
 	var v verdict
 	for i, l := range limits {
-		ws[i].check(l, now, &v)
+		w := windowAt(out, i)
+		w.advance(subWindow(now, l.slot()))
+		w.check(l, now, &v)
 		if !v.admit {
 			d.Admit = false
 			if v.retryNs > retryNs {
@@ -192,16 +184,11 @@ func Apply(dst, old []byte, fp uint64, limits []Limit, now int64) (Decision, []b
 		return d, nil
 	}
 	for i := range limits {
-		ws[i].counts[0]++
+		w := windowAt(out, i)
+		w.setCount(0, w.count(0)+1)
 	}
 
-	// New value: this key first, then the others in their order, dropping what no longer counts
-	// and, if the bucket is full, evicting one entry.
-	out := dst[:0]
-	out = append(out, byte(fp), byte(fp>>8), byte(fp>>16), byte(fp>>24), byte(fp>>32), byte(fp>>40), byte(fp>>48), byte(len(limits)))
-	for i := range limits {
-		out = appendWindow(out, &ws[i])
-	}
+	// Then the other keys in their order, evicting one if the bucket is full.
 	victim := -1
 	if mine < 0 && bv.n == Ways {
 		victim = pickVictim(old, &bv, now)

@@ -186,6 +186,34 @@ func TestTieReportsLatestReset(t *testing.T) {
 	}
 }
 
+// A stored entry whose windows are in the plan's order is updated in place; one in another
+// order (after a reload that reorders a plan's limits) is rebuilt, matching windows by length.
+// Both must give the same answers on the same traffic, and Apply must never change old.
+func TestStoredOrderDoesNotMatter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := Limit{Requests: 7, Window: int64(time.Second)}
+	b := Limit{Requests: 20, Window: int64(time.Minute)}
+	c := Limit{Requests: 50, Window: int64(time.Hour)}
+	orders := [][]Limit{{a, b, c}, {c, a, b}, {b, c, a}, {a, c, b}}
+	same := &key{fp: 5, limits: orders[0]}
+	mixed := &key{fp: 5, limits: orders[0]}
+	now := t0
+	for i := 0; i < 5000; i++ {
+		now += rng.Int64N(300e6)
+		mixed.limits = orders[rng.IntN(len(orders))]
+		before := append([]byte(nil), mixed.state...)
+		d1, d2 := same.request(now), mixed.request(now)
+		if d1.Admit != d2.Admit || d1.Remaining != d2.Remaining || d1.ResetUnix != d2.ResetUnix || d1.RetryAfter != d2.RetryAfter {
+			t.Fatalf("request %d: in place %+v, rebuilt %+v", i, d1, d2)
+		}
+		old := append([]byte(nil), before...)
+		Apply(make([]byte, 0, MaxBucketSize), old, 5, orders[0], now)
+		if string(old) != string(before) {
+			t.Fatal("Apply changed the stored value it was given")
+		}
+	}
+}
+
 func TestRejectedRequestsConsumeNothing(t *testing.T) {
 	k := &key{fp: 1, limits: []Limit{{Requests: 1, Window: int64(time.Second)}}}
 	k.request(t0)

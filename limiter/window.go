@@ -12,6 +12,8 @@
 // fall in any span of W+g). Rejected requests change nothing.
 package limiter
 
+import "encoding/binary"
+
 // SubWindows is the number of sub-windows a window is cut into; it bounds the error: allowance
 // comes back at most Window/SubWindows late.
 const SubWindows = 10
@@ -29,43 +31,72 @@ func (l Limit) slot() int64 { return (l.Window + SubWindows - 1) / SubWindows }
 
 func (l Limit) windowMs() uint32 { return uint32(l.Window / 1e6) }
 
-// window is the rolling state of one limit of one key. counts[0] is sub-window head,
-// counts[k] is sub-window head-k.
-type window struct {
-	ms     uint32
-	head   uint64
-	counts [ring]uint32
+// window is the rolling state of one limit of one key, read and changed in place in its stored
+// bytes (decoding it into a struct and encoding it back cost more than the window math in Wasm):
+// window ms (u32) | head sub-window (u64) | SubWindows+1 counts (u32), little-endian, where
+// count 0 is sub-window head and count k is sub-window head-k.
+type window []byte
+
+func (w window) ms() uint32               { return binary.LittleEndian.Uint32(w) }
+func (w window) head() uint64             { return binary.LittleEndian.Uint64(w[4:]) }
+func (w window) counts() []byte           { return w[12:limitSize:limitSize] }
+func (w window) count(k int) uint32       { return binary.LittleEndian.Uint32(w[12+4*k:]) }
+func (w window) setCount(k int, c uint32) { binary.LittleEndian.PutUint32(w[12+4*k:], c) }
+
+// subWindow is the sub-window that holds time now.
+func subWindow(now, slot int64) uint64 {
+	if now >= 0 {
+		return uint64(now) / uint64(slot) // unsigned: no overflow check, no runtime call in Wasm
+	}
+	return uint64(now / slot)
 }
 
 // advance moves the window to sub-window b. A b behind head (another worker's clock read a
 // moment later) counts into head, which only delays the request's release.
-func (w *window) advance(b uint64) {
-	if b <= w.head {
+func (w window) advance(b uint64) {
+	head := w.head()
+	if b <= head {
 		return
 	}
-	d := b - w.head
-	if d >= ring {
-		w.counts = [ring]uint32{}
+	c := w.counts()
+	if d := b - head; d >= ring {
+		clear(c)
 	} else {
-		copy(w.counts[d:], w.counts[:ring-d])
-		clear(w.counts[:d])
+		copy(c[4*d:], c[:4*(ring-d)])
+		clear(c[:4*d])
 	}
-	w.head = b
+	binary.LittleEndian.PutUint64(w[4:], b)
 }
 
-func (w *window) total() uint64 {
+// live reports whether the window still counts anything at sub-window b, without changing it:
+// after advancing to b, count k lands at k+(b-head) and counts while that is below ring.
+func (w window) live(b uint64) bool {
+	keep := ring
+	if head := w.head(); b > head {
+		if b-head >= ring {
+			return false
+		}
+		keep = ring - int(b-head)
+	}
+	for k := 0; k < keep; k++ {
+		if w.count(k) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (w window) total() uint64 {
 	var s uint64
-	for _, c := range w.counts {
-		s += uint64(c)
+	for k := 0; k < ring; k++ {
+		s += uint64(w.count(k))
 	}
 	return s
 }
 
-func (w *window) empty() bool { return w.total() == 0 }
-
 // releaseAt is the moment sub-window head-k stops counting.
-func (w *window) releaseAt(k int, slot int64) int64 {
-	return int64(w.head-uint64(k)+ring) * slot
+func releaseAt(head uint64, k int, slot int64) int64 {
+	return int64(head-uint64(k)+ring) * slot
 }
 
 // verdict is one limit's answer.
@@ -79,14 +110,16 @@ type verdict struct {
 
 // check evaluates one request against w (already advanced to now) without changing it, into v
 // (by pointer: struct copies are dear in Wasm).
-func (w *window) check(l Limit, now int64, v *verdict) {
-	slot := l.slot()
+func (w window) check(l Limit, now int64, v *verdict) {
+	slot, head := l.slot(), w.head()
 	// One pass: how many are counted, and the oldest sub-window that counts any.
 	var used uint64
 	oldest := 0
-	for k, c := range w.counts {
-		used += uint64(c)
-		if c != 0 {
+	c := w.counts()
+	for k := 0; k < ring; k++ {
+		n := binary.LittleEndian.Uint32(c[4*k:])
+		used += uint64(n)
+		if n != 0 {
 			oldest = k
 		}
 	}
@@ -94,22 +127,23 @@ func (w *window) check(l Limit, now int64, v *verdict) {
 	if used < uint64(l.Requests) {
 		v.admit = true
 		v.remaining = uint32(uint64(l.Requests) - used - 1)
-		// The request itself lands in counts[0]; the oldest non-empty sub-window goes first.
-		v.resetNs = w.releaseAt(oldest, slot)
+		// The request itself lands in count 0; the oldest non-empty sub-window goes first.
+		v.resetNs = releaseAt(head, oldest, slot)
 		return
 	}
 	v.resetNs, v.retryNs = -1, -1
 	var released uint64
 	for k := ring - 1; k >= 0; k-- {
-		if w.counts[k] == 0 {
+		n := w.count(k)
+		if n == 0 {
 			continue
 		}
 		if v.resetNs < 0 {
-			v.resetNs = w.releaseAt(k, slot)
+			v.resetNs = releaseAt(head, k, slot)
 		}
-		released += uint64(w.counts[k])
+		released += uint64(n)
 		if used-released < uint64(l.Requests) {
-			v.retryNs = w.releaseAt(k, slot)
+			v.retryNs = releaseAt(head, k, slot)
 			break
 		}
 	}

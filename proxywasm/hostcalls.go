@@ -53,7 +53,7 @@ func PluginConfiguration(size int) ([]byte, Status) {
 }
 
 // HeaderPairs returns a header map in the Proxy-Wasm pairs encoding (iterate it with
-// NewPairIter): one host call for the whole map. Valid until the callback returns.
+// AllPairs): one host call for the whole map. Valid until the callback returns.
 func HeaderPairs(mapType uint32) ([]byte, Status) {
 	st := proxy_get_header_map_pairs(mapType, unsafe.Pointer(&out.ptr), unsafe.Pointer(&out.size))
 	return outBytes(st), st

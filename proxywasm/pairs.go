@@ -1,48 +1,40 @@
 package proxywasm
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"iter"
+)
 
 // The pairs encoding (proxy-wasm spec, "Serialization"), little-endian:
 // u32 N, N × (u32 key_len, u32 value_len), then N × (key, 0x00, value, 0x00).
 
-// PairIter walks an encoded header map without allocating.
-type PairIter struct {
-	b       []byte
-	n, i    int
-	lens    int // offset of the next (key_len, value_len)
-	dataOff int // offset of the next key
-}
-
-// NewPairIter starts an iteration; an empty or malformed map yields nothing.
-func NewPairIter(b []byte) PairIter {
-	if len(b) < 4 {
-		return PairIter{}
+// AllPairs yields the pairs of an encoded header map in order, stopping at the end or at the
+// first malformed entry. Use it as `for k, v := range AllPairs(b)`: the compiler inlines the
+// loop, which in Go's wasm backend costs a third of a method call per pair.
+func AllPairs(b []byte) iter.Seq2[[]byte, []byte] {
+	return func(yield func(key, value []byte) bool) {
+		if len(b) < 4 {
+			return
+		}
+		n := int(binary.LittleEndian.Uint32(b))
+		if n < 0 || n > (len(b)-4)/8 {
+			return
+		}
+		lens, off := 4, 4+8*n
+		for range n {
+			kl := int(binary.LittleEndian.Uint32(b[lens:]))
+			vl := int(binary.LittleEndian.Uint32(b[lens+4:]))
+			lens += 8
+			end := off + kl + 1 + vl + 1
+			if kl < 0 || vl < 0 || end > len(b) || end < off {
+				return
+			}
+			if !yield(b[off:off+kl], b[off+kl+1:off+kl+1+vl]) {
+				return
+			}
+			off = end
+		}
 	}
-	n := int(binary.LittleEndian.Uint32(b))
-	if n < 0 || n > (len(b)-4)/8 {
-		return PairIter{}
-	}
-	return PairIter{b: b, n: n, lens: 4, dataOff: 4 + 8*n}
-}
-
-// Next returns the next pair, or ok=false at the end (or at the first malformed entry).
-func (it *PairIter) Next() (key, value []byte, ok bool) {
-	if it.i >= it.n {
-		return nil, nil, false
-	}
-	kl := int(binary.LittleEndian.Uint32(it.b[it.lens:]))
-	vl := int(binary.LittleEndian.Uint32(it.b[it.lens+4:]))
-	end := it.dataOff + kl + 1 + vl + 1
-	if kl < 0 || vl < 0 || end > len(it.b) || end < it.dataOff {
-		it.i = it.n
-		return nil, nil, false
-	}
-	key = it.b[it.dataOff : it.dataOff+kl]
-	value = it.b[it.dataOff+kl+1 : it.dataOff+kl+1+vl]
-	it.i++
-	it.lens += 8
-	it.dataOff = end
-	return key, value, true
 }
 
 // Pairs builds an encoded header map in a reusable buffer.

@@ -81,12 +81,7 @@ var pairsBuf = func() []byte {
 //go:wasmexport micro_pairs_iter
 func microPairsIter(n uint32) {
 	for i := uint32(0); i < n; i++ {
-		it := proxywasm.NewPairIter(pairsBuf)
-		for {
-			k, _, ok := it.Next()
-			if !ok {
-				break
-			}
+		for k := range proxywasm.AllPairs(pairsBuf) {
 			isink += len(k)
 		}
 	}
@@ -95,12 +90,7 @@ func microPairsIter(n uint32) {
 //go:wasmexport micro_pairs_switch
 func microPairsSwitch(n uint32) {
 	for i := uint32(0); i < n; i++ {
-		it := proxywasm.NewPairIter(pairsBuf)
-		for {
-			k, v, ok := it.Next()
-			if !ok {
-				break
-			}
+		for k, v := range proxywasm.AllPairs(pairsBuf) {
 			switch string(k) {
 			case ":method":
 				isink += len(v)
