@@ -80,6 +80,17 @@ func TestRepeatedRequestHeadersLinesAreJoined(t *testing.T) {
 	if r.Status != 403 {
 		t.Fatalf("a refused name on a second line must refuse: %d", r.Status)
 	}
+	// However many lines: each is checked, the last one too.
+	lines := []string{"origin", app, "access-control-request-method", "POST"}
+	for i := 0; i < 12; i++ {
+		lines = append(lines, "access-control-request-headers", "content-type")
+	}
+	if r := e.do("OPTIONS", lines...); r.Status != 204 {
+		t.Fatalf("12 allowed lines: status %d", r.Status)
+	}
+	if r := e.do("OPTIONS", append(lines, "access-control-request-headers", "x-secret")...); r.Status != 403 {
+		t.Fatalf("a refused name on the 13th line must refuse: %d", r.Status)
+	}
 }
 
 // OPTIONS without Access-Control-Request-Method is not a preflight: it is an ordinary request.
