@@ -60,8 +60,8 @@ func (c *keyCache) fill(s *keySlot, key []byte, rl *config.RateLimit) *keyInfo {
 	return info
 }
 
-// slotHash is FNV-1a over 8-byte words (the last word overlapping the one before it), then the
-// top bits: cheap in Wasm, and a collision only costs a SHA-256.
+// slotHash is FNV-1a over 8-byte words (the last word overlapping the one before it), folded so
+// that the low bits depend on all of it: cheap in Wasm, and a collision only costs a SHA-256.
 func slotHash(key []byte) uint64 {
 	const prime = 1099511628211
 	h := uint64(14695981039346656037) ^ uint64(len(key))

@@ -151,6 +151,9 @@ func TestKeyFromHeadersInOrderThenBearer(t *testing.T) {
 		{[]string{"x-alt-key", "pro-key"}, "1000"},
 		{[]string{"x-api-key", "", "x-alt-key", "pro-key"}, "1000"}, // empty counts as absent
 		{[]string{"x-api-key", "other", "x-alt-key", "pro-key"}, "100"},
+		{[]string{"x-alt-key", "pro-key", "x-api-key", "other"}, "100"}, // the configured order ranks, not the request's
+		{[]string{"x-api-key", "", "x-api-key", "pro-key"}, "1000"},     // the first non-empty line of a header
+		{[]string{"x-api-key", "pro-key", "x-api-key", "other"}, "1000"},
 		{[]string{"authorization", "Bearer pro-key"}, "1000"},
 		{[]string{"authorization", "bEaReR   pro-key"}, "1000"},
 		{[]string{"x-api-key", "other", "authorization", "Bearer pro-key"}, "100"},
@@ -159,6 +162,17 @@ func TestKeyFromHeadersInOrderThenBearer(t *testing.T) {
 		if r.Status != 200 || r.Get("x-ratelimit-limit") != c.limit {
 			t.Errorf("%q: %d limit %s, want %s", c.headers, r.Status, r.Get("x-ratelimit-limit"), c.limit)
 		}
+	}
+}
+
+// Header names of any length work as key and plan headers (the filter skips comparisons by
+// name length, which must not skip these).
+func TestLongKeyAndPlanHeaderNames(t *testing.T) {
+	keyHeader, planHeader := "x-"+strings.Repeat("k", 70), "x-"+strings.Repeat("p", 61)
+	e := start(t, `{"rate_limit":{"key":{"headers":["`+keyHeader+`"]},"plan_header":"`+planHeader+`","plans":{"free":{"requests":100,"window":"60s"},"pro":{"requests":1000,"window":"60s"}},"default_plan":"free"}}`)
+	r := e.get(keyHeader, "k1", planHeader, "pro")
+	if r.Status != 200 || r.Get("x-ratelimit-limit") != "1000" {
+		t.Fatalf("status %d, limit %q", r.Status, r.Get("x-ratelimit-limit"))
 	}
 }
 

@@ -81,7 +81,7 @@ func (r *request) read(pairs []byte, rl *config.RateLimit, keyLens uint64) {
 				r.authorization = v
 			}
 		default:
-			if len(k) >= 64 || keyLens&(1<<len(k)) != 0 {
+			if rl != nil && (len(k) >= 64 || keyLens&(1<<len(k)) != 0) {
 				r.keyOrPlan(k, v, rl)
 			}
 		}
@@ -106,7 +106,7 @@ func (r *request) keyOrPlan(k, v []byte, rl *config.RateLimit) {
 func headerLens(rl *config.RateLimit) uint64 {
 	var m uint64
 	if rl == nil {
-		return 0
+		return m
 	}
 	for _, h := range append([]string{rl.PlanHeader}, rl.KeyHeaders...) {
 		if h != "" && len(h) < 64 {
