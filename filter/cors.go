@@ -87,9 +87,10 @@ func (s *stream) corsResponse() {
 		proxywasm.AddHeader(proxywasm.MapResponseHeaders, "vary", varyOrigin)
 	case nvary == 1 && cors.VaryHas(vary, "Origin"):
 	default:
-		lines := append(s.p.varyLines[:0], vary)
-		if nvary > 1 { // rare: collect every line
-			lines = lines[:0]
+		lines := s.p.varyLines[:0]
+		if nvary == 1 {
+			lines = append(lines, vary)
+		} else { // rare: collect every line
 			for k, v := range proxywasm.AllPairs(pairs) {
 				if string(k) == "vary" {
 					lines = append(lines, v)

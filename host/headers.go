@@ -109,9 +109,6 @@ func (m *HeaderMap) removeFrom(name string, from int) {
 	m.kv = out
 }
 
-// Pairs returns a copy of every header in order.
-func (m *HeaderMap) Pairs() []Header { return append([]Header(nil), m.kv...) }
-
 // Len is the number of headers.
 func (m *HeaderMap) Len() int { return len(m.kv) }
 
