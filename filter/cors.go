@@ -66,7 +66,7 @@ func (s *stream) corsResponse() {
 				vary = v
 			}
 			nvary++
-		case len(k) > 15 && string(k[:15]) == "access-control-":
+		case len(k) > 15 && k[0] == 'a' && string(k[:15]) == "access-control-":
 			if s.origin == originAllowed && (string(k) == "access-control-allow-origin" ||
 				string(k) == "access-control-expose-headers" ||
 				(policy.Credentials && string(k) == "access-control-allow-credentials")) {

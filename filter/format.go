@@ -2,69 +2,68 @@ package filter
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 )
 
-// appendUint appends v in decimal. The numbers of a response (limits, counts, Unix seconds)
-// fit in 32 bits, and 32-bit division by a constant is a multiply in Go's wasm backend, where
-// strconv's 64-bit loop costs several times more. The digits are written in straight-line code:
-// there, every turn of a loop also costs a jump through the function's dispatch table.
-func appendUint(dst []byte, v uint64) []byte {
+// decimal holds one number's digits at its end, so a response header can point at them with
+// no copy: in Go's wasm backend even a short copy is a call.
+type decimal [20]byte
+
+// format writes v in decimal at the end of d and returns those digits. The numbers of a
+// response (limits, counts, Unix seconds) fit in 32 bits, and 32-bit division by a constant is
+// a multiply in Go's wasm backend, where strconv's 64-bit loop costs several times more. The
+// digits are written in straight-line code: there, every turn of a loop also costs a jump
+// through the function's dispatch table.
+func (d *decimal) format(v uint64) []byte {
 	if v > math.MaxUint32 {
-		return strconv.AppendUint(dst, v, 10)
+		return strconv.AppendUint(d[:0], v, 10)
 	}
 	x := uint32(v)
-	var b [10]byte
-	b[9], x = byte('0'+x%10), x/10
-	b[8], x = byte('0'+x%10), x/10
-	b[7], x = byte('0'+x%10), x/10
-	b[6], x = byte('0'+x%10), x/10
-	b[5], x = byte('0'+x%10), x/10
-	b[4], x = byte('0'+x%10), x/10
-	b[3], x = byte('0'+x%10), x/10
-	b[2], x = byte('0'+x%10), x/10
-	b[1], x = byte('0'+x%10), x/10
-	b[0] = byte('0' + x)
-	return append(dst, b[10-decimalDigits(uint32(v)):]...)
+	d[19], x = byte('0'+x%10), x/10
+	d[18], x = byte('0'+x%10), x/10
+	d[17], x = byte('0'+x%10), x/10
+	d[16], x = byte('0'+x%10), x/10
+	d[15], x = byte('0'+x%10), x/10
+	d[14], x = byte('0'+x%10), x/10
+	d[13], x = byte('0'+x%10), x/10
+	d[12], x = byte('0'+x%10), x/10
+	d[11], x = byte('0'+x%10), x/10
+	d[10] = byte('0' + x)
+	return d[len(d)-decimalDigits(uint32(v)):]
 }
 
+// decimalDigits counts x's digits without a chain of comparisons (each a taken jump in Go's
+// wasm backend): the bit length estimates it, one comparison corrects it.
 func decimalDigits(x uint32) int {
-	switch {
-	case x < 10:
-		return 1
-	case x < 100:
-		return 2
-	case x < 1000:
-		return 3
-	case x < 10000:
-		return 4
-	case x < 100000:
-		return 5
-	case x < 1000000:
-		return 6
-	case x < 10000000:
-		return 7
-	case x < 100000000:
-		return 8
-	case x < 1000000000:
-		return 9
+	// log10 of the bit length's power of two is at most one short; x|1 because 0 has one digit
+	// (and no power of ten above 1 is odd, so the |1 changes nothing else).
+	d := (bits.Len32(x|1) * 1233) >> 12
+	if x|1 >= pow10[d] {
+		d++
 	}
-	return 10
+	return d
+}
+
+var pow10 = [10]uint32{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
+
+// appendUint appends v in decimal.
+func appendUint(dst []byte, v uint64) []byte {
+	var d decimal
+	return append(dst, d.format(v)...)
 }
 
 func itoa(v uint64) string { return string(appendUint(nil, v)) }
 
-// appendHex appends v in lowercase hexadecimal, without leading zeros.
+// appendHex appends v in lowercase hexadecimal, without leading zeros, writing the digits in
+// place (dst usually has room: it is the reused shared-data key).
 func appendHex(dst []byte, v uint32) []byte {
-	var b [8]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = "0123456789abcdef"[v&15]
+	n := (bits.Len32(v|1) + 3) / 4
+	start := len(dst)
+	dst = append(dst, make([]byte, n)...) // no allocation when dst has room
+	for i := start + n - 1; i >= start; i-- {
+		dst[i] = "0123456789abcdef"[v&15]
 		v >>= 4
-		if v == 0 {
-			break
-		}
 	}
-	return append(dst, b[i:]...)
+	return dst
 }

@@ -25,7 +25,7 @@ type plugin struct {
 	metrics metrics
 	table   table
 	keys    keyCache
-	keyLens uint64 // see request.read
+	names   uint64 // see request.read
 	log     throttledLog
 	reply   proxywasm.Pairs
 	scratch []byte
@@ -60,7 +60,7 @@ func (p *plugin) OnPluginStart(size int) types.OnPluginStartStatus {
 		p.table.ensureAnchor()
 	}
 	p.cfg = cfg
-	p.keyLens = headerLens(cfg.RateLimit)
+	p.names = readNames(cfg.RateLimit)
 	p.scratch = make([]byte, 0, 256)
 	proxywasm.Log(proxywasm.LevelInfo, "koji-edge: configuration loaded: "+cfg.Summary())
 	return true

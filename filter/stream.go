@@ -34,7 +34,7 @@ type stream struct {
 	d         limiter.Decision
 	// One buffer per number header: a host may read a value after the call returns (the SDK's
 	// emulator does), so no two headers share one.
-	num [3][20]byte
+	num [3]decimal
 }
 
 // OnDelete returns the stream to the free list. Only the flags are reset: every other field
@@ -58,11 +58,15 @@ type request struct {
 	plan                 []byte
 }
 
-// read picks the headers the filter needs out of the request's header map. A name shorter than
-// 64 bytes whose length is no key or plan header's (keyLens: a bit per length) skips the
-// comparisons with them.
-func (r *request) read(pairs []byte, rl *config.RateLimit, keyLens uint64) {
+// read picks the headers the filter needs out of the request's header map. Most headers are
+// none of them, and a header whose name hash has no bit in names is skipped at the cost of one
+// test (in Go's wasm backend every taken branch is a jump through a table, so a switch per
+// header costs more than the hash).
+func (r *request) read(pairs []byte, rl *config.RateLimit, names uint64) {
 	for k, v := range proxywasm.AllPairs(pairs) {
+		if len(k) == 0 || names&(1<<nameHash(k)) == 0 {
+			continue
+		}
 		switch string(k) {
 		case ":method":
 			r.method = v
@@ -81,7 +85,7 @@ func (r *request) read(pairs []byte, rl *config.RateLimit, keyLens uint64) {
 				r.authorization = v
 			}
 		default:
-			if rl != nil && (len(k) >= 64 || keyLens&(1<<len(k)) != 0) {
+			if rl != nil {
 				r.keyOrPlan(k, v, rl)
 			}
 		}
@@ -101,16 +105,21 @@ func (r *request) keyOrPlan(k, v []byte, rl *config.RateLimit) {
 	}
 }
 
-// headerLens is the keyLens of a configuration: a bit for the length of each key header and of
-// the plan header.
-func headerLens(rl *config.RateLimit) uint64 {
-	var m uint64
-	if rl == nil {
-		return m
+// nameHash is a 6-bit hash of a non-empty header name: its length and last byte, which keep the
+// names the filter reads apart from the common others.
+func nameHash(k []byte) uint { return (uint(len(k)) + 3*uint(k[len(k)-1])) & 63 }
+
+// readNames is the names mask of a configuration: a bit for the hash of every header name
+// request.read takes.
+func readNames(rl *config.RateLimit) uint64 {
+	names := []string{":method", "origin", "access-control-request-method", "access-control-request-headers", "authorization"}
+	if rl != nil {
+		names = append(append(names, rl.KeyHeaders...), rl.PlanHeader)
 	}
-	for _, h := range append([]string{rl.PlanHeader}, rl.KeyHeaders...) {
-		if h != "" && len(h) < 64 {
-			m |= 1 << len(h)
+	var m uint64
+	for _, h := range names {
+		if h != "" {
+			m |= 1 << nameHash([]byte(h))
 		}
 	}
 	return m
@@ -120,7 +129,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	cfg := s.p.cfg
 	pairs, _ := proxywasm.HeaderPairs(proxywasm.MapRequestHeaders)
 	var r request
-	r.read(pairs, cfg.RateLimit, s.p.keyLens)
+	r.read(pairs, cfg.RateLimit, s.p.names)
 
 	if policy := cfg.CORS; policy != nil && len(r.origin) > 0 {
 		s.origin = originRefused
@@ -252,19 +261,16 @@ func (s *stream) OnHttpResponseHeaders(int, bool) types.Action {
 	if s.replied {
 		return types.ActionContinue
 	}
-	if s.counted {
-		s.setNumber(0, "x-ratelimit-limit", uint64(s.d.Limit))
-		s.setNumber(1, "x-ratelimit-remaining", uint64(s.d.Remaining))
-		s.setNumber(2, "x-ratelimit-reset", uint64(s.d.ResetUnix))
-	}
+	// CORS first: its walk of the response map then sees the upstream's headers only.
 	if s.p.cfg.CORS != nil {
 		s.corsResponse()
 	}
+	if s.counted {
+		proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, "x-ratelimit-limit", s.num[0].format(uint64(s.d.Limit)))
+		proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, "x-ratelimit-remaining", s.num[1].format(uint64(s.d.Remaining)))
+		proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, "x-ratelimit-reset", s.num[2].format(uint64(s.d.ResetUnix)))
+	}
 	return types.ActionContinue
-}
-
-func (s *stream) setNumber(i int, name string, v uint64) {
-	proxywasm.ReplaceHeader(proxywasm.MapResponseHeaders, name, appendUint(s.num[i][:0], v))
 }
 
 // number formats v into the plugin's scratch buffer for a reply being assembled; the string

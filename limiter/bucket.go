@@ -162,7 +162,9 @@ func Apply(dst, old []byte, fp uint64, limits []Limit, now int64) (Decision, []b
 	var v verdict
 	for i, l := range limits {
 		w := windowAt(out, i)
-		w.advance(subWindow(now, l.slot()))
+		if b := subWindow(now, l.slot()); b > w.head() { // most requests land in the head sub-window
+			w.advance(b)
+		}
 		w.check(l, now, &v)
 		if !v.admit {
 			d.Admit = false

@@ -12,13 +12,19 @@
 // fall in any span of W+g). Rejected requests change nothing.
 package limiter
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // SubWindows is the number of sub-windows a window is cut into; it bounds the error: allowance
 // comes back at most Window/SubWindows late.
 const SubWindows = 10
 
 const ring = SubWindows + 1
+
+// window.usage is written out for exactly 11 counts: changing SubWindows fails to compile here.
+const _ = uint(ring-11) + uint(11-ring)
 
 // Limit is one rule of a plan: Requests per Window.
 type Limit struct {
@@ -108,21 +114,30 @@ type verdict struct {
 	retryNs   int64  // when not admitted: the first moment it would be
 }
 
+// usage is how many requests the window counts and the oldest sub-window that counts any (0
+// when none), in straight-line code: in Go's wasm backend every turn of a loop, and every taken
+// branch, is a jump through the function's dispatch table, and this runs on every request.
+func (w window) usage() (used uint64, oldest int) {
+	c := w.counts()
+	_ = c[4*ring-1]
+	n0, n1, n2, n3 := binary.LittleEndian.Uint32(c[0:]), binary.LittleEndian.Uint32(c[4:]), binary.LittleEndian.Uint32(c[8:]), binary.LittleEndian.Uint32(c[12:])
+	n4, n5, n6, n7 := binary.LittleEndian.Uint32(c[16:]), binary.LittleEndian.Uint32(c[20:]), binary.LittleEndian.Uint32(c[24:]), binary.LittleEndian.Uint32(c[28:])
+	n8, n9, n10 := binary.LittleEndian.Uint32(c[32:]), binary.LittleEndian.Uint32(c[36:]), binary.LittleEndian.Uint32(c[40:])
+	used = uint64(n0) + uint64(n1) + uint64(n2) + uint64(n3) + uint64(n4) + uint64(n5) + uint64(n6) +
+		uint64(n7) + uint64(n8) + uint64(n9) + uint64(n10)
+	nonEmpty := nz(n0) | nz(n1)<<1 | nz(n2)<<2 | nz(n3)<<3 | nz(n4)<<4 | nz(n5)<<5 | nz(n6)<<6 |
+		nz(n7)<<7 | nz(n8)<<8 | nz(n9)<<9 | nz(n10)<<10
+	return used, bits.Len32(nonEmpty|1) - 1
+}
+
+// nz is 1 when n is not 0, without a branch.
+func nz(n uint32) uint32 { return (n | -n) >> 31 }
+
 // check evaluates one request against w (already advanced to now) without changing it, into v
 // (by pointer: struct copies are dear in Wasm).
 func (w window) check(l Limit, now int64, v *verdict) {
 	slot, head := l.slot(), w.head()
-	// One pass: how many are counted, and the oldest sub-window that counts any.
-	var used uint64
-	oldest := 0
-	c := w.counts()
-	for k := 0; k < ring; k++ {
-		n := binary.LittleEndian.Uint32(c[4*k:])
-		used += uint64(n)
-		if n != 0 {
-			oldest = k
-		}
-	}
+	used, oldest := w.usage()
 	*v = verdict{limit: l.Requests}
 	if used < uint64(l.Requests) {
 		v.admit = true
