@@ -6,9 +6,10 @@ UPSTREAM ?=
 CONFIG   ?= examples/demo.json
 export KOJI_WASM := $(abspath $(WASM))
 
-.PHONY: build run test bench fuzz soak e2e-envoy image clean
+.PHONY: build run test bench pgo fuzz soak e2e-envoy image clean
 
-## build: the .wasm (a WASI reactor for Envoy >= 1.33), then its size
+## build: the .wasm (a WASI reactor for Envoy >= 1.33), then its size; go build optimises it with
+## the committed profile cmd/koji-edge/default.pgo (make pgo)
 build:
 	@mkdir -p build
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $(WASM) ./cmd/koji-edge
@@ -32,6 +33,11 @@ test: build
 ## bench: the benchmarks behind BENCHMARKS.md
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./bench/ ./limiter/ > build/bench.txt 2>&1; s=$$?; cat build/bench.txt; exit $$s
+
+## pgo: re-measure cmd/koji-edge/default.pgo, the call profile go build inlines the hot path with
+## (bench/pgo_test.go); run it after changing the hot path, then make bench
+pgo:
+	KOJI_PGO_OUT=$(abspath cmd/koji-edge/default.pgo) $(GO) test -count=1 -run '^TestPGOProfile$$' -v ./bench/
 
 FUZZTIME ?= 5m
 # make test's short runs count executions: a duration can fail spuriously with "context deadline

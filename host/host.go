@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tetratelabs/wazero/experimental"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,6 +78,9 @@ type Options struct {
 	FailurePolicy FailurePolicy
 	// LogSink, when set, receives every log line as it is written.
 	LogSink func(LogEntry)
+	// Listeners, when set, instruments every guest function call (make pgo counts call edges
+	// with it). It slows every call; never set it where cost is measured.
+	Listeners experimental.FunctionListenerFactory
 }
 
 // Host runs a Proxy-Wasm module the way Envoy does.

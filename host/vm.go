@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tetratelabs/wazero/experimental"
 	"sync"
 	"sync/atomic"
 
@@ -70,6 +71,9 @@ const rootID = 1
 func (h *Host) newVM(name string) (*VM, error) {
 	vm := &VM{Name: name, h: h, nextID: rootID + 1, metricIDs: map[uint32]*metric{}, stack: make([]uint64, 8)}
 	vm.ctx = context.Background()
+	if h.opt.Listeners != nil {
+		vm.ctx = experimental.WithFunctionListenerFactory(vm.ctx, h.opt.Listeners)
+	}
 	cfg := wazero.NewRuntimeConfig().WithCompilationCache(h.cache).WithMemoryLimitPages(16384).WithCloseOnContextDone(false)
 	vm.rt = wazero.NewRuntimeWithConfig(vm.ctx, cfg)
 	if err := vm.instantiateImports(); err != nil {

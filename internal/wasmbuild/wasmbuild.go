@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -33,11 +34,18 @@ func Filter(t testing.TB) string {
 }
 
 // Module builds a package (relative to the repository root) as a wasip1 reactor.
-func Module(t testing.TB, pkg string) string {
+func Module(t testing.TB, pkg string) string { return build(t, pkg) }
+
+// ModuleWithoutPGO builds a package as Module does but ignores its default.pgo: make pgo
+// profiles the code as written, before the profile's inlining.
+func ModuleWithoutPGO(t testing.TB, pkg string) string { return build(t, pkg, "-pgo=off") }
+
+func build(t testing.TB, pkg string, flags ...string) string {
 	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	if p, ok := built[pkg]; ok {
+	id := strings.Join(append([]string{pkg}, flags...), " ")
+	if p, ok := built[id]; ok {
 		return p
 	}
 	dir, err := os.MkdirTemp("", "koji-wasm-")
@@ -45,13 +53,13 @@ func Module(t testing.TB, pkg string) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, filepath.Base(pkg)+".wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, pkg)
+	cmd := exec.Command("go", append(append([]string{"build", "-buildmode=c-shared", "-trimpath"}, flags...), "-o", out, pkg)...)
 	cmd.Dir = Root()
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", pkg, err, b)
 	}
-	built[pkg] = out
+	built[id] = out
 	return out
 }
 
