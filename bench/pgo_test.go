@@ -68,19 +68,19 @@ func TestPGOProfile(t *testing.T) {
 	}
 	edges.on = false
 
-	sites := callSites(t, filepath.Join(wasmbuild.Root()))
+	sites := callSites(t, wasmbuild.Root())
 	p := &profile.Profile{
 		SampleType: []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}},
 		PeriodType: &profile.ValueType{Type: "cpu", Unit: "nanoseconds"},
 		Period:     1,
 	}
 	funcs := map[string]*profile.Function{}
-	function := func(name string, f *funcSource) *profile.Function {
-		if fn, ok := funcs[name]; ok {
+	function := func(f *funcSource) *profile.Function {
+		if fn, ok := funcs[f.name]; ok {
 			return fn
 		}
 		fn := &profile.Function{ID: uint64(len(funcs) + 1), Name: f.name, SystemName: f.name, Filename: f.file, StartLine: int64(f.line)}
-		funcs[name] = fn
+		funcs[f.name] = fn
 		p.Function = append(p.Function, fn)
 		return fn
 	}
@@ -99,7 +99,7 @@ func TestPGOProfile(t *testing.T) {
 		for _, line := range lines { // a callee called from several lines of one caller shares its count
 			w := e.count / int64(len(lines))
 			p.Sample = append(p.Sample, &profile.Sample{
-				Location: []*profile.Location{location(function(e.callee, callee), callee.line), location(function(e.caller, caller), line)},
+				Location: []*profile.Location{location(function(callee), callee.line), location(function(caller), line)},
 				Value:    []int64{w, w},
 			})
 		}

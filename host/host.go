@@ -12,13 +12,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tetratelabs/wazero/experimental"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // FailurePolicy is Envoy's PluginConfig.failure_policy: what a worker does after its VM traps.

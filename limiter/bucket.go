@@ -96,7 +96,8 @@ func live(e []byte, now int64) bool {
 func entryTotal(e []byte) uint64 {
 	var s uint64
 	for i := 0; i < int(e[7]); i++ {
-		s += windowAt(e, i).total()
+		used, _ := windowAt(e, i).usage()
+		s += used
 	}
 	return s
 }
@@ -162,9 +163,7 @@ func Apply(dst, old []byte, fp uint64, limits []Limit, now int64) (Decision, []b
 	var v verdict
 	for i, l := range limits {
 		w := windowAt(out, i)
-		if b := subWindow(now, l.slot()); b > w.head() { // most requests land in the head sub-window
-			w.advance(b)
-		}
+		w.advance(subWindow(now, l.slot()))
 		w.check(l, now, &v)
 		if !v.admit {
 			d.Admit = false

@@ -92,14 +92,6 @@ func (w window) live(b uint64) bool {
 	return false
 }
 
-func (w window) total() uint64 {
-	var s uint64
-	for k := 0; k < ring; k++ {
-		s += uint64(w.count(k))
-	}
-	return s
-}
-
 // releaseAt is the moment sub-window head-k stops counting.
 func releaseAt(head uint64, k int, slot int64) int64 {
 	return int64(head-uint64(k)+ring) * slot
