@@ -7,8 +7,9 @@ import (
 	"github.com/kojihq/koji-edge/config"
 )
 
-// keyCache remembers, per VM, what the SHA-256 of a recently seen API key says: its digest
-// (which picks the shared-data bucket and fingerprint) and its entry in the configured keys.
+// keyCache remembers, per VM, what the SHA-256 of a recently seen API key says: where it is
+// counted (the shared-data bucket and fingerprint its digest picks) and its entry in the
+// configured keys.
 // Hashing is the largest single cost of a counted request inside the VM, and clients send the
 // same key again and again.
 //
@@ -33,7 +34,7 @@ type keySlot struct {
 }
 
 type keyInfo struct {
-	digest [32]byte
+	ref    bucketRef
 	plan   int // index into the plans when listed
 	listed bool
 }
@@ -49,14 +50,15 @@ func (c *keyCache) find(key []byte) (*keySlot, bool) {
 }
 
 // fill hashes a valid key that find missed, caching it in its slot when it fits there.
-func (c *keyCache) fill(s *keySlot, key []byte, rl *config.RateLimit) *keyInfo {
+func (c *keyCache) fill(s *keySlot, key []byte, rl *config.RateLimit, t *table) *keyInfo {
 	info := &c.uncached
 	if len(key) <= keyCacheKeyLen {
 		s.n = uint16(copy(s.key[:], key))
 		info = &s.info
 	}
-	info.digest = sha256.Sum256(key)
-	info.plan, info.listed = rl.Keys[info.digest]
+	digest := sha256.Sum256(key)
+	t.ref(&digest, &info.ref)
+	info.plan, info.listed = rl.Keys[digest]
 	return info
 }
 

@@ -25,7 +25,7 @@ type plugin struct {
 	metrics metrics
 	table   table
 	keys    keyCache
-	names   uint64 // see request.read
+	names   proxywasm.NameSet // the request headers read
 	log     throttledLog
 	reply   proxywasm.Pairs
 	scratch []byte

@@ -23,10 +23,22 @@ var (
 // never part of it: a SHA-256 digest picks the bucket and the entry's fingerprint.
 type table struct {
 	buckets uint32
-	key     []byte
-	prefix  int
+	prefix  []byte // "koji-edge/<buckets>/"
 	out     []byte
 }
+
+// bucketRef is where one API key's counts live: its bucket's shared-data key and its
+// fingerprint there. It is worked out once per key, when the key cache fills (see keyCache).
+type bucketRef struct {
+	fp  uint64
+	n   uint8
+	key [bucketKeyMax]byte
+}
+
+// bucketKeyMax holds the longest bucket key: "koji-edge/" + 7 digits + "/" + 6 hex digits.
+const bucketKeyMax = 24
+
+func (r *bucketRef) sharedKey() []byte { return r.key[:r.n] }
 
 type storeResult int
 
@@ -38,11 +50,16 @@ const (
 
 func (t *table) init(buckets uint32) {
 	t.buckets = buckets
-	t.key = append(t.key[:0], "koji-edge/"...)
-	t.key = appendUint(t.key, uint64(buckets))
-	t.key = append(t.key, '/')
-	t.prefix = len(t.key)
+	t.prefix = appendUint(append(t.prefix[:0], "koji-edge/"...), uint64(buckets))
+	t.prefix = append(t.prefix, '/')
 	t.out = make([]byte, 0, limiter.MaxBucketSize)
+}
+
+// ref works out where the key with this SHA-256 digest is counted.
+func (t *table) ref(digest *[32]byte, r *bucketRef) {
+	bucket := uint32(binary.LittleEndian.Uint64(digest[0:8]) % uint64(t.buckets))
+	r.fp = binary.LittleEndian.Uint64(digest[8:16])
+	r.n = uint8(len(appendHex(append(r.key[:0], t.prefix...), bucket)))
 }
 
 func (t *table) ensureAnchor() {
@@ -64,13 +81,10 @@ func (t *table) anchorCAS() (uint32, proxywasm.Status) {
 	return cas, st
 }
 
-// admit counts one request of the key with this digest, across every worker, with
-// compare-and-swap. The decision comes back even when nothing was written (a rejection).
-func (t *table) admit(digest *[32]byte, limits []limiter.Limit, now int64, m *metrics) (limiter.Decision, storeResult, proxywasm.Status) {
-	bucket := uint32(binary.LittleEndian.Uint64(digest[0:8]) % uint64(t.buckets))
-	fp := binary.LittleEndian.Uint64(digest[8:16])
-	key := appendHex(t.key[:t.prefix], bucket)
-	t.key = key
+// admit counts one request of the key at ref, across every worker, with compare-and-swap.
+// The decision comes back even when nothing was written (a rejection).
+func (t *table) admit(ref *bucketRef, limits []limiter.Limit, now int64, m *metrics) (limiter.Decision, storeResult, proxywasm.Status) {
+	key, fp := ref.sharedKey(), ref.fp
 	for attempt := 0; attempt < maxCASAttempts; attempt++ {
 		old, cas, st := proxywasm.SharedData(key)
 		switch st {

@@ -59,14 +59,10 @@ type request struct {
 }
 
 // read picks the headers the filter needs out of the request's header map. Most headers are
-// none of them, and a header whose name hash has no bit in names is skipped at the cost of one
-// test (in Go's wasm backend every taken branch is a jump through a table, so a switch per
-// header costs more than the hash).
-func (r *request) read(pairs []byte, rl *config.RateLimit, names uint64) {
-	for k, v := range proxywasm.AllPairs(pairs) {
-		if len(k) == 0 || names&(1<<nameHash(k)) == 0 {
-			continue
-		}
+// none of them, and PairsIn passes over those whose name is not in names (readNames) without
+// yielding them.
+func (r *request) read(pairs []byte, rl *config.RateLimit, names proxywasm.NameSet) {
+	for k, v := range proxywasm.PairsIn(pairs, names) {
 		switch string(k) {
 		case ":method":
 			r.method = v
@@ -105,24 +101,13 @@ func (r *request) keyOrPlan(k, v []byte, rl *config.RateLimit) {
 	}
 }
 
-// nameHash is a 6-bit hash of a non-empty header name: its length and last byte, which keep the
-// names the filter reads apart from the common others.
-func nameHash(k []byte) uint { return (uint(len(k)) + 3*uint(k[len(k)-1])) & 63 }
-
-// readNames is the names mask of a configuration: a bit for the hash of every header name
-// request.read takes.
-func readNames(rl *config.RateLimit) uint64 {
+// readNames is the set of header names request.read takes.
+func readNames(rl *config.RateLimit) proxywasm.NameSet {
 	names := []string{":method", "origin", "access-control-request-method", "access-control-request-headers", "authorization"}
 	if rl != nil {
 		names = append(append(names, rl.KeyHeaders...), rl.PlanHeader)
 	}
-	var m uint64
-	for _, h := range names {
-		if h != "" {
-			m |= 1 << nameHash([]byte(h))
-		}
-	}
-	return m
+	return proxywasm.NewNameSet(names...)
 }
 
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
@@ -165,7 +150,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 			inc(s.p.metrics.keyRejected)
 			return s.localReply(401, invalidKeyBody, 0)
 		}
-		info = s.p.keys.fill(slot, key, rl)
+		info = s.p.keys.fill(slot, key, rl, &s.p.table)
 	}
 	plan := info.plan
 	if !info.listed {
@@ -177,7 +162,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		}
 	}
 	now := proxywasm.NowNanos()
-	d, res, st := s.p.table.admit(&info.digest, rl.Plans[plan].Limits, now, &s.p.metrics)
+	d, res, st := s.p.table.admit(&info.ref, rl.Plans[plan].Limits, now, &s.p.metrics)
 	if res != stored {
 		return s.storeFailure(now, res, st)
 	}
