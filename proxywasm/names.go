@@ -39,11 +39,8 @@ func nameBit(length uint64, last byte) uint64 { return (length + 3*uint64(last))
 // jump through the function's dispatch table.
 func PairsIn(b []byte, set NameSet) iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
-		if len(b) < 4 {
-			return
-		}
-		n := int(binary.LittleEndian.Uint32(b))
-		if n < 0 || n > (len(b)-4)/8 {
+		n, ok := pairCount(b)
+		if !ok {
 			return
 		}
 		for i, off := 0, 4+8*n; ; {

@@ -4,7 +4,7 @@
 //
 // nextInGo, line for line, in structured WebAssembly: the loop and its exits are the VM's own
 // branches, not Go's dispatch table. Registers: R0 &b[0], R1 len(b), R2 n, R3 i, R4 off,
-// R5 set, R6 key length, R7 value length, R8 end of the pair.
+// R5 set, R6 key length, R7 value length, R8 end of the pair, R9 &b[8i].
 TEXT ·nextIn(SB), NOSPLIT, $0-72
 	I64Load b_base+0(FP)
 	Set R0
@@ -27,20 +27,18 @@ TEXT ·nextIn(SB), NOSPLIT, $0-72
 			I64GeS
 			BrIf $1
 
-			// kl, vl := the lengths of pair i (table entry at 4+8i)
+			// kl, vl := the lengths of pair i (its table entry is at 4+8i)
 			Get R0
 			Get R3
 			I64Const $3
 			I64Shl
 			I64Add
+			Set R9
+			Get R9
 			I32WrapI64
 			I64Load32U $4
 			Set R6
-			Get R0
-			Get R3
-			I64Const $3
-			I64Shl
-			I64Add
+			Get R9
 			I32WrapI64
 			I64Load32U $8
 			Set R7

@@ -13,11 +13,8 @@ import (
 // loop, which in Go's wasm backend costs a third of a method call per pair.
 func AllPairs(b []byte) iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
-		if len(b) < 4 {
-			return
-		}
-		n := int(binary.LittleEndian.Uint32(b))
-		if n < 0 || n > (len(b)-4)/8 {
+		n, ok := pairCount(b)
+		if !ok {
 			return
 		}
 		lens, off := 4, 4+8*n
@@ -35,6 +32,16 @@ func AllPairs(b []byte) iter.Seq2[[]byte, []byte] {
 			off = end
 		}
 	}
+}
+
+// pairCount is the number of pairs an encoded map says it holds, and whether its length table
+// fits in it.
+func pairCount(b []byte) (int, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	n := int(binary.LittleEndian.Uint32(b))
+	return n, n >= 0 && n <= (len(b)-4)/8
 }
 
 // Pairs builds an encoded header map in a reusable buffer.
