@@ -54,16 +54,3 @@ func appendUint(dst []byte, v uint64) []byte {
 }
 
 func itoa(v uint64) string { return string(appendUint(nil, v)) }
-
-// appendHex appends v in lowercase hexadecimal, without leading zeros, writing the digits in
-// place (dst usually has room: it is the reused shared-data key).
-func appendHex(dst []byte, v uint32) []byte {
-	n := (bits.Len32(v|1) + 3) / 4
-	start := len(dst)
-	dst = append(dst, make([]byte, n)...) // no allocation when dst has room
-	for i := start + n - 1; i >= start; i-- {
-		dst[i] = "0123456789abcdef"[v&15]
-		v >>= 4
-	}
-	return dst
-}

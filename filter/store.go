@@ -2,6 +2,7 @@ package filter
 
 import (
 	"encoding/binary"
+	"strconv"
 
 	"github.com/kojihq/koji-edge/limiter"
 	"github.com/kojihq/koji-edge/proxywasm"
@@ -55,11 +56,11 @@ func (t *table) init(buckets uint32) {
 	t.out = make([]byte, 0, limiter.MaxBucketSize)
 }
 
-// ref works out where the key with this SHA-256 digest is counted.
+// ref works out where the key with this SHA-256 digest is counted (once per key: see keyCache).
 func (t *table) ref(digest *[32]byte, r *bucketRef) {
-	bucket := uint32(binary.LittleEndian.Uint64(digest[0:8]) % uint64(t.buckets))
+	bucket := binary.LittleEndian.Uint64(digest[0:8]) % uint64(t.buckets)
 	r.fp = binary.LittleEndian.Uint64(digest[8:16])
-	r.n = uint8(len(appendHex(append(r.key[:0], t.prefix...), bucket)))
+	r.n = uint8(len(strconv.AppendUint(append(r.key[:0], t.prefix...), bucket, 16)))
 }
 
 func (t *table) ensureAnchor() {
