@@ -236,11 +236,12 @@ func Run(t *testing.T, tg Target) {
 
 	if tg.AdminURL != "" {
 		t.Run("metrics count what happened", func(t *testing.T) {
-			after := readMetrics(t, tg.AdminURL)
-			for name, atLeast := range map[string]uint64{
+			want := map[string]uint64{
 				"koji_edge_requests_allowed": 10, "koji_edge_requests_rate_limited": 3, "koji_edge_requests_key_rejected": 3,
 				"koji_edge_preflights_answered": 5, "koji_edge_preflights_refused": 2, "koji_edge_origins_refused": 1,
-			} {
+			}
+			after := metricsAfterGrowth(t, tg.AdminURL, before, want)
+			for name, atLeast := range want {
 				if got := after[name] - before[name]; got < atLeast {
 					t.Errorf("%s grew by %d, want at least %d", name, got, atLeast)
 				}
@@ -251,6 +252,23 @@ func Run(t *testing.T, tg Target) {
 				}
 			}
 		})
+	}
+}
+
+// metricsAfterGrowth reads the counters until each has grown by at least want over before, or
+// until a few of the filter's reporting ticks (one second each: README) have passed.
+func metricsAfterGrowth(t *testing.T, admin string, before, want map[string]uint64) map[string]uint64 {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		after := readMetrics(t, admin)
+		grown := true
+		for name, atLeast := range want {
+			grown = grown && after[name]-before[name] >= atLeast
+		}
+		if grown || time.Now().After(deadline) {
+			return after
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

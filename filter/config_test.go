@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kojihq/koji-edge/host"
 	"github.com/kojihq/koji-edge/internal/wasmbuild"
@@ -77,5 +78,29 @@ func TestLoadedConfigurationLogsOneSummaryAndDefinesEveryMetric(t *testing.T) {
 		if e.metric(name) != 0 {
 			t.Errorf("%s should read 0 before any traffic", name)
 		}
+	}
+}
+
+// The filter counts inside its VM and reports on its one-second tick, and when it is shut down:
+// an operator's /stats lags by at most a second and loses nothing at a configuration update.
+func TestMetricsReachTheHostEachSecondAndAtShutdown(t *testing.T) {
+	e := start(t, demo)
+	allowed := func() uint64 { v, _ := e.h.Metrics.Value("koji_edge_requests_allowed"); return v }
+	for i := 0; i < 3; i++ {
+		e.get("x-api-key", "k1")
+	}
+	e.clock.Advance(time.Second) // the tick is due on the host's clock; the host's timer runs it
+	for deadline := time.Now().Add(2 * time.Second); allowed() < 3 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v := allowed(); v != 3 {
+		t.Fatalf("requests_allowed %d a second after 3 admitted requests", v)
+	}
+	e.get("x-api-key", "k2")
+	if err := e.h.Reconfigure([]byte(demo)); err != nil {
+		t.Fatal(err)
+	}
+	if v := allowed(); v != 4 {
+		t.Fatalf("requests_allowed %d after a configuration update, want 4: the old VMs' counts were lost", v)
 	}
 }

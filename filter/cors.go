@@ -8,7 +8,10 @@ import (
 )
 
 // preflight answers an OPTIONS request with Origin and Access-Control-Request-Method itself:
-// never forwarded, never counted, no API key needed.
+// never forwarded, never counted, no API key needed. It is kept out of line: inlined, it
+// doubled the request callback's compiled size, and counted requests ran slower for it.
+//
+//go:noinline
 func (s *stream) preflight(r *request, pairs []byte) types.Action {
 	p := s.p
 	policy := p.cfg.CORS
@@ -28,12 +31,12 @@ func (s *stream) preflight(r *request, pairs []byte) types.Action {
 	p.reply.Reset()
 	p.scratch = p.scratch[:0]
 	if !ok {
-		inc(p.metrics.preflightRefused)
+		inc(&p.metrics.preflightRefused)
 		p.reply.Add("content-type", "application/json")
 		p.reply.Add("vary", cors.PreflightVary)
 		return s.send(403, preflightBody)
 	}
-	inc(p.metrics.preflightAnswered)
+	inc(&p.metrics.preflightAnswered)
 	p.reply.Add("access-control-allow-origin", policy.Origins[s.originIdx])
 	p.reply.Add("access-control-allow-methods", policy.AllowMethods)
 	p.reply.Add("access-control-allow-headers", policy.AllowHeaders)

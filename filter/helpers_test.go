@@ -84,7 +84,9 @@ func (e *env) do(method string, headers ...string) *host.Response {
 
 func (e *env) get(headers ...string) *host.Response { return e.do("GET", headers...) }
 
+// metric reads a counter after a tick: the filter reports its counts on its timer.
 func (e *env) metric(name string) uint64 {
+	e.h.Tick()
 	v, ok := e.h.Metrics.Value(name)
 	if !ok {
 		e.t.Fatalf("metric %s is not defined", name)

@@ -20,25 +20,49 @@ const (
 var MetricNames = []string{metricAllowed, metricRateLimited, metricKeyRejected, metricPreflightAnswered,
 	metricPreflightRefused, metricOriginRefused, metricCASConflicts, metricStoreFailures, metricFailedOpen}
 
+// metrics counts in the VM and reports to the host once per tick (flushEveryMs), and when the
+// plugin is shut down: a host call per request cost as much as the window math. Envoy's
+// /stats therefore lags by at most one tick; a VM that traps loses at most one tick's counts.
 type metrics struct {
 	allowed, rateLimited, keyRejected, preflightAnswered, preflightRefused,
-	originRefused, casConflicts, storeFailures, failedOpen uint32
+	originRefused, casConflicts, storeFailures, failedOpen counter
+}
+
+type counter struct {
+	id      uint32
+	pending uint64 // counted since the last report
+}
+
+const flushEveryMs = 1000
+
+// all is every counter, in MetricNames order.
+func (m *metrics) all() [9]*counter {
+	return [...]*counter{&m.allowed, &m.rateLimited, &m.keyRejected, &m.preflightAnswered, &m.preflightRefused,
+		&m.originRefused, &m.casConflicts, &m.storeFailures, &m.failedOpen}
 }
 
 func (m *metrics) define() bool {
-	ids := []*uint32{&m.allowed, &m.rateLimited, &m.keyRejected, &m.preflightAnswered, &m.preflightRefused,
-		&m.originRefused, &m.casConflicts, &m.storeFailures, &m.failedOpen}
-	for i, name := range MetricNames {
-		id, st := proxywasm.DefineCounter(name)
+	for i, c := range m.all() {
+		id, st := proxywasm.DefineCounter(MetricNames[i])
 		if st != proxywasm.StatusOK {
 			return false
 		}
-		*ids[i] = id
+		c.id = id
 	}
 	return true
 }
 
-func inc(id uint32) { proxywasm.IncrementCounter(id, 1) }
+func inc(c *counter) { c.pending++ }
+
+// flush reports what was counted since the last flush; a count the host refuses is kept for the
+// next one.
+func (m *metrics) flush() {
+	for _, c := range m.all() {
+		if c.pending > 0 && proxywasm.IncrementCounter(c.id, int64(c.pending)) == proxywasm.StatusOK {
+			c.pending = 0
+		}
+	}
+}
 
 // throttledLog keeps a failing store from flooding Envoy's log: one line per 10 s, saying
 // how many were held back.

@@ -140,6 +140,11 @@ func TestSameModuleUnderTheSDKEmulator(t *testing.T) {
 	if local = host.GetSentLocalResponse(id); local == nil || local.StatusCode != 401 {
 		t.Fatalf("no key: %+v", local)
 	}
+	// The counts reach the host on the plugin's tick.
+	if host.GetTickPeriod() == 0 {
+		t.Fatal("the plugin set no tick period: its metrics would never be reported")
+	}
+	host.Tick()
 	for _, name := range []string{"koji_edge_requests_allowed", "koji_edge_requests_rate_limited", "koji_edge_preflights_answered"} {
 		if v, err := host.GetCounterMetric(name); err != nil || v == 0 {
 			t.Errorf("%s = %d, %v", name, v, err)

@@ -54,6 +54,10 @@ func (p *plugin) OnPluginStart(size int) types.OnPluginStartStatus {
 		proxywasm.Log(proxywasm.LevelError, "koji-edge: could not define the filter's metrics")
 		return false
 	}
+	if proxywasm.SetTickPeriod(flushEveryMs) != proxywasm.StatusOK {
+		proxywasm.Log(proxywasm.LevelError, "koji-edge: the host refused a tick period, which the filter's metrics need")
+		return false
+	}
 	if cfg.RateLimit != nil {
 		p.table.init(cfg.RateLimit.Buckets())
 		p.keys.init()
@@ -63,6 +67,16 @@ func (p *plugin) OnPluginStart(size int) types.OnPluginStartStatus {
 	p.names = readNames(cfg.RateLimit)
 	p.scratch = make([]byte, 0, 256)
 	proxywasm.Log(proxywasm.LevelInfo, "koji-edge: configuration loaded: "+cfg.Summary())
+	return true
+}
+
+// OnTick reports the metrics counted since the last tick.
+func (p *plugin) OnTick() { p.metrics.flush() }
+
+// OnPluginDone reports the last counts when Envoy shuts the plugin down (a configuration
+// update or removal).
+func (p *plugin) OnPluginDone() bool {
+	p.metrics.flush()
 	return true
 }
 

@@ -106,7 +106,7 @@ func (t *table) admit(ref *bucketRef, limits []limiter.Limit, now int64, m *metr
 		case proxywasm.StatusOK:
 			return d, stored, st
 		case proxywasm.StatusCasMismatch:
-			inc(m.casConflicts)
+			inc(&m.casConflicts)
 		default:
 			return limiter.Decision{}, storeFailed, st
 		}

@@ -127,7 +127,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 			return s.preflight(&r, pairs)
 		}
 		if s.origin == originRefused {
-			inc(s.p.metrics.originRefused)
+			inc(&s.p.metrics.originRefused)
 		}
 	}
 
@@ -140,14 +140,14 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		if rl.MissingKey == config.AllowMissing {
 			return types.ActionContinue
 		}
-		inc(s.p.metrics.keyRejected)
+		inc(&s.p.metrics.keyRejected)
 		return s.localReply(401, rl.MissingKeyBody, 0)
 	}
 	slot, hit := s.p.keys.find(key)
 	info := &slot.info
 	if !hit {
 		if !config.ValidKey(key) {
-			inc(s.p.metrics.keyRejected)
+			inc(&s.p.metrics.keyRejected)
 			return s.localReply(401, invalidKeyBody, 0)
 		}
 		info = s.p.keys.fill(slot, key, rl, &s.p.table)
@@ -171,10 +171,10 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	}
 	s.d, s.counted = d, true
 	if !d.Admit {
-		inc(s.p.metrics.rateLimited)
+		inc(&s.p.metrics.rateLimited)
 		return s.localReply(429, rateLimitedBody, d.RetryAfter)
 	}
-	inc(s.p.metrics.allowed)
+	inc(&s.p.metrics.allowed)
 	return types.ActionContinue
 }
 
@@ -214,7 +214,7 @@ func equalFold(b []byte, lower string) bool {
 
 func (s *stream) storeFailure(now int64, res storeResult, st proxywasm.Status) types.Action {
 	m := &s.p.metrics
-	inc(m.storeFailures)
+	inc(&m.storeFailures)
 	why := "the shared-data store answered status " + itoa(uint64(st))
 	if res == casExhausted {
 		why = "compare-and-swap kept conflicting after " + itoa(maxCASAttempts) + " attempts"
@@ -223,7 +223,7 @@ func (s *stream) storeFailure(now int64, res storeResult, st proxywasm.Status) t
 		s.p.log.error(now, "koji-edge: could not count a request ("+why+"); answering 503 (failure_mode closed)")
 		return s.localReply(503, unavailableBody, 1)
 	}
-	inc(m.failedOpen)
+	inc(&m.failedOpen)
 	s.p.log.error(now, "koji-edge: could not count a request ("+why+"); letting it through (failure_mode open)")
 	return types.ActionContinue
 }
@@ -238,7 +238,7 @@ func (s *stream) OnPanic(callback string, _ any) types.Action {
 		s.counted = false
 		return s.localReply(503, unavailableBody, 1)
 	}
-	inc(s.p.metrics.failedOpen)
+	inc(&s.p.metrics.failedOpen)
 	return types.ActionContinue
 }
 

@@ -4,8 +4,9 @@
 // then one VM per worker with its own root context, one shared-data store with Envoy's CAS
 // rules, Envoy's per-stream call order (a local reply runs through the same filter's response
 // callbacks; on_log before on_done), Envoy's header-map semantics, plugin configuration readable
-// only in on_configure, custom metrics, a clock tests can drive, and workers that run in
-// parallel. Handler turns real HTTP requests into streams.
+// only in on_configure, custom metrics, a clock tests can drive with each VM's timer
+// (proxy_on_tick) running on it, and workers that run in parallel. Handler turns real HTTP
+// requests into streams.
 package host
 
 import (
@@ -103,6 +104,10 @@ type Host struct {
 
 	logMu sync.Mutex
 	logs  []LogEntry
+
+	stopTimers chan struct{}
+	timersDone sync.WaitGroup
+	closing    sync.Once
 }
 
 // ConfigError is a plugin that refused its configuration (proxy_on_configure returned false):
@@ -142,7 +147,42 @@ func New(wasm []byte, opt Options) (*Host, error) {
 		workers = append(workers, vm)
 	}
 	h.workers.Store(&workers)
+	h.stopTimers = make(chan struct{})
+	h.timersDone.Add(1)
+	go h.runTimers()
 	return h, nil
+}
+
+// timerResolution is how often the host looks for a VM timer that is due, in real time.
+const timerResolution = 10 * time.Millisecond
+
+// runTimers fires each worker's timer when its period has passed on the host's clock (a
+// ManualClock fires them only as a test moves it), as Envoy's dispatcher runs a worker's timers
+// between its requests.
+func (h *Host) runTimers() {
+	defer h.timersDone.Done()
+	t := time.NewTicker(timerResolution)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stopTimers:
+			return
+		case <-t.C:
+			now := h.clock.Now()
+			for _, vm := range h.Workers() {
+				vm.tickIfDue(now, false)
+			}
+		}
+	}
+}
+
+// Tick runs every worker's tick callback now, as if each timer's period had just passed: tests
+// use it to read metrics a plugin reports on its tick without moving the clock.
+func (h *Host) Tick() {
+	now := h.clock.Now()
+	for _, vm := range h.Workers() {
+		vm.tickIfDue(now, true)
+	}
 }
 
 func (h *Host) canary() error {
@@ -203,9 +243,7 @@ func (h *Host) ReplaceWorker(i int) error {
 	workers[i] = vm
 	h.workers.Store(&workers)
 	h.mu.Unlock()
-	old.mu.Lock()
-	old.Close()
-	old.mu.Unlock()
+	old.shutdown()
 	return nil
 }
 
@@ -230,12 +268,16 @@ func (h *Host) Reconfigure(configuration []byte) error {
 // Traps is how many guest calls have trapped.
 func (h *Host) Traps() uint64 { return h.trapped.Load() }
 
-// Close stops every VM.
+// Close shuts every VM down (proxy_on_done on its root context, then release).
 func (h *Host) Close() {
+	h.closing.Do(func() {
+		if h.stopTimers != nil {
+			close(h.stopTimers)
+			h.timersDone.Wait()
+		}
+	})
 	for _, vm := range h.Workers() {
-		vm.mu.Lock()
-		vm.Close()
-		vm.mu.Unlock()
+		vm.shutdown()
 	}
 	h.cache.Close(context.Background())
 }

@@ -203,3 +203,46 @@ func TestHostCallInsideAllocatorTraps(t *testing.T) {
 		t.Fatalf("got %v, want a restricted_callback trap", err)
 	}
 }
+
+// The root context's timer runs on the host's clock, one per worker VM; a plugin that is shut
+// down (configuration update, Close) gets proxy_on_done on its root context.
+func TestTimerFollowsTheClockAndShutdownCallsDone(t *testing.T) {
+	clock := NewManualClock(time.Unix(1_700_000_000, 0))
+	h := probe(t, Options{Workers: 2, Configuration: []byte("tick"), Clock: clock})
+	count := func(msg string) int {
+		n := 0
+		for _, l := range h.Logs() {
+			if l.Message == msg && strings.HasPrefix(l.VM, "worker-") {
+				n++
+			}
+		}
+		return n
+	}
+	clock.Advance(999 * time.Millisecond)
+	time.Sleep(10 * timerResolution)
+	if n := count("tick"); n != 0 {
+		t.Fatalf("%d ticks before the period passed", n)
+	}
+	clock.Advance(time.Millisecond)
+	for deadline := time.Now().Add(time.Second); count("tick") < 2 && time.Now().Before(deadline); {
+		time.Sleep(timerResolution)
+	}
+	time.Sleep(10 * timerResolution)
+	if n := count("tick"); n != 2 {
+		t.Fatalf("%d ticks once the period passed, want one per worker", n)
+	}
+	h.Tick()
+	if n := count("tick"); n != 4 {
+		t.Fatalf("%d ticks after Tick, want 4", n)
+	}
+	if err := h.Reconfigure([]byte("tick")); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("plugin done"); n != 2 {
+		t.Fatalf("%d root contexts done after a reconfiguration, want 2", n)
+	}
+	h.Close()
+	if n := count("plugin done"); n != 4 {
+		t.Fatalf("%d root contexts done after Close, want 4", n)
+	}
+}

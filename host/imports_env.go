@@ -1,6 +1,8 @@
 package host
 
 import (
+	"time"
+
 	"github.com/tetratelabs/wazero/api"
 )
 
@@ -35,7 +37,7 @@ var envFunctions = []importFn{
 	{"proxy_grpc_close", sig(1), sig(1), func(vm *VM, s []uint64) { s[0] = uint64(StatusNotFound) }},
 	{"proxy_grpc_cancel", sig(1), sig(1), func(vm *VM, s []uint64) { s[0] = uint64(StatusNotFound) }},
 	{"proxy_grpc_send", sig(4), sig(1), func(vm *VM, s []uint64) { s[0] = uint64(StatusNotFound) }},
-	{"proxy_set_tick_period_milliseconds", sig(1), sig(1), func(vm *VM, s []uint64) { s[0] = uint64(StatusOK) }},
+	{"proxy_set_tick_period_milliseconds", sig(1), sig(1), envSetTickPeriod},
 	{"proxy_get_current_time_nanoseconds", sig(1), sig(1), envGetTime},
 	{"proxy_define_metric", sig(4), sig(1), envDefineMetric},
 	{"proxy_increment_metric", []api.ValueType{i32, i64}, sig(1), envIncrementMetric},
@@ -303,6 +305,14 @@ func envSetSharedData(vm *VM, s []uint64) {
 		return
 	}
 	s[0] = uint64(vm.h.Store.Set(vm.h.opt.VMID, key, val, u32(s[4])))
+}
+
+// envSetTickPeriod arms (or, with 0, stops) the VM's timer, which calls proxy_on_tick every
+// period of the host's clock (see Host.runTimers).
+func envSetTickPeriod(vm *VM, s []uint64) {
+	vm.tickPeriod = time.Duration(u32(s[0])) * time.Millisecond
+	vm.nextTick = vm.h.clock.Now().Add(vm.tickPeriod)
+	s[0] = uint64(StatusOK)
 }
 
 func envGetTime(vm *VM, s []uint64) {

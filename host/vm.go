@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -56,6 +57,9 @@ type VM struct {
 	stack       []uint64
 	scratch     []byte
 	failed      error
+	// The root context's timer (proxy_set_tick_period_milliseconds); 0 = not armed.
+	tickPeriod time.Duration
+	nextTick   time.Time
 
 	// HostCalls counts every import the guest called (WASI included) since the VM started.
 	HostCalls atomic.Uint64
@@ -63,7 +67,7 @@ type VM struct {
 
 type guestFuncs struct {
 	malloc, contextCreate, vmStart, configure, requestHeaders, requestBody, requestTrailers,
-	responseHeaders, responseBody, responseTrailers, log, done, delete api.Function
+	responseHeaders, responseBody, responseTrailers, log, done, delete, tick api.Function
 }
 
 const rootID = 1
@@ -103,7 +107,7 @@ func (h *Host) newVM(name string) (*VM, error) {
 		requestHeaders: e("proxy_on_request_headers"), requestBody: e("proxy_on_request_body"),
 		requestTrailers: e("proxy_on_request_trailers"), responseHeaders: e("proxy_on_response_headers"),
 		responseBody: e("proxy_on_response_body"), responseTrailers: e("proxy_on_response_trailers"),
-		log: e("proxy_on_log"), done: e("proxy_on_done"), delete: e("proxy_on_delete"),
+		log: e("proxy_on_log"), done: e("proxy_on_done"), delete: e("proxy_on_delete"), tick: e("proxy_on_tick"),
 	}
 	if vm.fn.malloc == nil {
 		if vm.fn.malloc = e("malloc"); vm.fn.malloc == nil {
@@ -211,6 +215,29 @@ func (vm *VM) copyOut(b []byte, ptrOut, sizeOut uint32) Status {
 		return StatusInvalidMemoryAccess
 	}
 	return StatusOK
+}
+
+// tickIfDue calls proxy_on_tick when the timer is armed and its period has passed by now (or
+// always, with force), then re-arms it from now, as Envoy's timer does.
+func (vm *VM) tickIfDue(now time.Time, force bool) {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	if vm.tickPeriod <= 0 || vm.failed != nil || (!force && now.Before(vm.nextTick)) {
+		return
+	}
+	vm.nextTick = now.Add(vm.tickPeriod)
+	vm.call(vm.fn.tick, rootID)
+}
+
+// shutdown ends the plugin as Envoy does when a configuration update or removal drains it:
+// proxy_on_done on the root context (a VM that trapped gets no call), then the VM is released.
+func (vm *VM) shutdown() {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	if vm.failed == nil && vm.mod != nil {
+		vm.call(vm.fn.done, rootID)
+	}
+	vm.Close()
 }
 
 // Close releases the VM.

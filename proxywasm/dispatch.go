@@ -130,6 +130,17 @@ func (d *dispatcher) onLog(id uint32) {
 	h.OnHttpStreamDone()
 }
 
+func (d *dispatcher) onTick(root uint32) {
+	if p, ok := d.roots[root]; ok {
+		defer func() {
+			if r := recover(); r != nil {
+				logPanic("proxy_on_tick", r)
+			}
+		}()
+		p.OnTick()
+	}
+}
+
 func (d *dispatcher) onDone(id uint32) bool {
 	if p, ok := d.roots[id]; ok {
 		defer func() {

@@ -62,6 +62,12 @@ func proxyOnLog(id uint32) {
 	disp.onLog(id)
 }
 
+//go:wasmexport proxy_on_tick
+func proxyOnTick(root uint32) {
+	mem.reset()
+	disp.onTick(root)
+}
+
 //go:wasmexport proxy_on_done
 func proxyOnDone(id uint32) uint32 {
 	mem.reset()

@@ -113,6 +113,10 @@ func IncrementCounter(id uint32, delta int64) Status {
 	return proxy_increment_metric(id, delta)
 }
 
+// SetTickPeriod asks the host to call the plugin's OnTick every ms milliseconds (0 stops it).
+// Envoy runs one timer per worker VM.
+func SetTickPeriod(ms uint32) Status { return proxy_set_tick_period_milliseconds(ms) }
+
 // NowNanos is the host's wall clock in Unix nanoseconds, in one host call.
 func NowNanos() int64 {
 	if clock_time_get(0, 1, unsafe.Pointer(&out.now)) != 0 {

@@ -38,5 +38,6 @@ func proxy_set_shared_data(unsafe.Pointer, uint32, unsafe.Pointer, uint32, uint3
 func proxy_define_metric(uint32, unsafe.Pointer, uint32, unsafe.Pointer) Status {
 	return StatusUnimplemented
 }
+func proxy_set_tick_period_milliseconds(uint32) Status     { return StatusUnimplemented }
 func proxy_increment_metric(uint32, int64) Status          { return StatusUnimplemented }
 func clock_time_get(uint32, uint64, unsafe.Pointer) uint32 { return 52 }

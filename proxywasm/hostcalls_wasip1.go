@@ -40,6 +40,9 @@ func proxy_set_shared_data(key unsafe.Pointer, keyLen uint32, val unsafe.Pointer
 //go:wasmimport env proxy_define_metric
 func proxy_define_metric(kind uint32, name unsafe.Pointer, nameLen uint32, id unsafe.Pointer) Status
 
+//go:wasmimport env proxy_set_tick_period_milliseconds
+func proxy_set_tick_period_milliseconds(ms uint32) Status
+
 //go:wasmimport env proxy_increment_metric
 func proxy_increment_metric(id uint32, delta int64) Status
 

@@ -104,6 +104,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 			}
 		}
 	}
+	h.Tick() // the filter reports its counts on its timer
 	conflicts, _ := h.Metrics.Value("koji_edge_cas_conflicts")
 	failures, _ := h.Metrics.Value("koji_edge_store_failures")
 	t.Logf("statuses %v; CAS conflicts %d, store failures %d, traps %d", statuses, conflicts, failures, h.Traps())

@@ -23,7 +23,17 @@ type plugin struct{ types.DefaultPluginContext }
 func (*plugin) OnPluginStart(size int) types.OnPluginStartStatus {
 	cfg, st := proxywasm.PluginConfiguration(size)
 	proxywasm.Log(proxywasm.LevelInfo, "configure status="+itoa(int(st))+" config="+string(cfg))
+	if string(cfg) == "tick" {
+		proxywasm.SetTickPeriod(1000)
+	}
 	return string(cfg) != "refuse"
+}
+
+func (*plugin) OnTick() { proxywasm.Log(proxywasm.LevelInfo, "tick") }
+
+func (*plugin) OnPluginDone() bool {
+	proxywasm.Log(proxywasm.LevelInfo, "plugin done")
+	return true
 }
 
 func (*plugin) NewHttpContext(id uint32) types.HttpContext { return &stream{id: id} }
