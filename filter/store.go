@@ -82,9 +82,10 @@ func (t *table) anchorCAS() (uint32, proxywasm.Status) {
 	return cas, st
 }
 
-// admit counts one request of the key at ref, across every worker, with compare-and-swap.
-// The decision comes back even when nothing was written (a rejection).
-func (t *table) admit(ref *bucketRef, limits []limiter.Limit, now int64, m *metrics) (limiter.Decision, storeResult, proxywasm.Status) {
+// admit counts one request of the key at ref, across every worker, with compare-and-swap, and
+// writes the decision into d (in place: a struct copy is dear in Wasm) when the store answered,
+// a rejection included, which writes nothing.
+func (t *table) admit(d *limiter.Decision, ref *bucketRef, limits []limiter.Limit, now int64, m *metrics) (storeResult, proxywasm.Status) {
 	key, fp := ref.sharedKey(), ref.fp
 	for attempt := 0; attempt < maxCASAttempts; attempt++ {
 		old, cas, st := proxywasm.SharedData(key)
@@ -93,23 +94,24 @@ func (t *table) admit(ref *bucketRef, limits []limiter.Limit, now int64, m *metr
 		case proxywasm.StatusNotFound:
 			old = nil
 			if cas, st = t.anchorCAS(); st != proxywasm.StatusOK {
-				return limiter.Decision{}, storeFailed, st
+				return storeFailed, st
 			}
 		default:
-			return limiter.Decision{}, storeFailed, st
+			return storeFailed, st
 		}
-		d, next := limiter.Apply(t.out[:0], old, fp, limits, now)
+		var next []byte
+		*d, next = limiter.Apply(t.out[:0], old, fp, limits, now)
 		if next == nil {
-			return d, stored, proxywasm.StatusOK
+			return stored, proxywasm.StatusOK
 		}
 		switch st = proxywasm.SetSharedData(key, next, cas); st {
 		case proxywasm.StatusOK:
-			return d, stored, st
+			return stored, st
 		case proxywasm.StatusCasMismatch:
 			inc(&m.casConflicts)
 		default:
-			return limiter.Decision{}, storeFailed, st
+			return storeFailed, st
 		}
 	}
-	return limiter.Decision{}, casExhausted, proxywasm.StatusCasMismatch
+	return casExhausted, proxywasm.StatusCasMismatch
 }

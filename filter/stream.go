@@ -123,7 +123,7 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		if i, ok := policy.Match(r.origin); ok && r.origins == 1 {
 			s.origin, s.originIdx = originAllowed, i
 		}
-		if string(r.method) == "OPTIONS" && len(r.acrm) > 0 {
+		if len(r.acrm) > 0 && string(r.method) == "OPTIONS" {
 			return s.preflight(&r, pairs)
 		}
 		if s.origin == originRefused {
@@ -162,14 +162,15 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		}
 	}
 	now := proxywasm.NowNanos()
-	d, res, st := s.p.table.admit(&info.ref, rl.Plans[plan].Limits, now, &s.p.metrics)
+	res, st := s.p.table.admit(&s.d, &info.ref, rl.Plans[plan].Limits, now, &s.p.metrics)
 	if res != stored {
 		return s.storeFailure(now, res, st)
 	}
+	d := &s.d
 	if d.Corrupt {
 		s.p.log.error(now, "koji-edge: a shared-data bucket held unreadable data and was reset")
 	}
-	s.d, s.counted = d, true
+	s.counted = true
 	if !d.Admit {
 		inc(&s.p.metrics.rateLimited)
 		return s.localReply(429, rateLimitedBody, d.RetryAfter)
