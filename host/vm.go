@@ -229,13 +229,16 @@ func (vm *VM) tickIfDue(now time.Time, force bool) {
 	vm.call(vm.fn.tick, rootID)
 }
 
-// shutdown ends the plugin as Envoy does when a configuration update or removal drains it:
-// proxy_on_done on the root context (a VM that trapped gets no call), then the VM is released.
+// shutdown ends the plugin as Envoy does when a configuration update or removal drains it
+// (cpp-host WasmBase::startShutdown): proxy_on_done on the root context, then proxy_on_delete
+// if it answered done; a VM that trapped gets no call. Then the VM is released.
 func (vm *VM) shutdown() {
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
 	if vm.failed == nil && vm.mod != nil {
-		vm.call(vm.fn.done, rootID)
+		if done, err := vm.call(vm.fn.done, rootID); err == nil && done != 0 {
+			vm.call(vm.fn.delete, rootID)
+		}
 	}
 	vm.Close()
 }
