@@ -21,8 +21,9 @@ var MetricNames = []string{metricAllowed, metricRateLimited, metricKeyRejected, 
 	metricPreflightRefused, metricOriginRefused, metricCASConflicts, metricStoreFailures, metricFailedOpen}
 
 // metrics counts in the VM and reports to the host once per tick (flushEveryMs), and when the
-// plugin is shut down: a host call per request cost as much as the window math. Envoy's
-// /stats therefore lags by at most one tick; a VM that traps loses at most one tick's counts.
+// plugin is shut down, rather than with a host call on every request, which was a measurable
+// part of a counted request's cost (BENCHMARKS.md). Envoy's /stats lags by at most one tick; a
+// VM that traps loses at most one tick's counts.
 type metrics struct {
 	allowed, rateLimited, keyRejected, preflightAnswered, preflightRefused,
 	originRefused, casConflicts, storeFailures, failedOpen counter

@@ -60,6 +60,7 @@ type VM struct {
 	// The root context's timer (proxy_set_tick_period_milliseconds); 0 = not armed.
 	tickPeriod time.Duration
 	nextTick   time.Time
+	shutDown   bool // the timer goroutine may still hold a VM that was replaced
 
 	// HostCalls counts every import the guest called (WASI included) since the VM started.
 	HostCalls atomic.Uint64
@@ -222,7 +223,7 @@ func (vm *VM) copyOut(b []byte, ptrOut, sizeOut uint32) Status {
 func (vm *VM) tickIfDue(now time.Time, force bool) {
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
-	if vm.tickPeriod <= 0 || vm.failed != nil || (!force && now.Before(vm.nextTick)) {
+	if vm.tickPeriod <= 0 || vm.failed != nil || vm.shutDown || (!force && now.Before(vm.nextTick)) {
 		return
 	}
 	vm.nextTick = now.Add(vm.tickPeriod)
@@ -235,11 +236,12 @@ func (vm *VM) tickIfDue(now time.Time, force bool) {
 func (vm *VM) shutdown() {
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
-	if vm.failed == nil && vm.mod != nil {
+	if vm.failed == nil && vm.mod != nil && !vm.shutDown {
 		if done, err := vm.call(vm.fn.done, rootID); err == nil && done != 0 {
 			vm.call(vm.fn.delete, rootID)
 		}
 	}
+	vm.shutDown = true
 	vm.Close()
 }
 
