@@ -148,9 +148,7 @@ func parallelWorkers(b *testing.B, wasm []byte, workers int) {
 	h := newHost(b, wasm, workers)
 	reqs := make([]*host.Request, workers)
 	for w := range reqs {
-		// One key per worker: the VMs do not contend on one bucket.
-		reqs[w] = &host.Request{Method: "GET", Path: "/", Authority: "api.example", Headers: []host.Header{
-			{"x-api-key", "worker-key-" + strconv.Itoa(w)}, {"origin", "https://app.example"}}}
+		reqs[w] = workerRequest(w)
 		for i := 0; i < 1000; i++ {
 			run(b, h, w, reqs[w], 200)
 		}
@@ -175,6 +173,13 @@ func parallelWorkers(b *testing.B, wasm []byte, workers int) {
 		}(w, n)
 	}
 	wg.Wait()
+}
+
+// workerRequest is worker w's counted request. One key per worker: the VMs do not contend on
+// one bucket.
+func workerRequest(w int) *host.Request {
+	return &host.Request{Method: "GET", Path: "/", Authority: "api.example", Headers: []host.Header{
+		{"x-api-key", "worker-key-" + strconv.Itoa(w)}, {"origin", "https://app.example"}}}
 }
 
 // BenchmarkKeys: counted requests spread round-robin over 1, 10^3 and 10^5 distinct keys.
@@ -234,8 +239,7 @@ func BenchmarkPaired(b *testing.B) {
 		h := newHost(b, module(b, "koji-edge"), 2)
 		reqs := [2]*host.Request{}
 		for w := range reqs {
-			reqs[w] = &host.Request{Method: "GET", Path: "/", Authority: "api.example", Headers: []host.Header{
-				{"x-api-key", "worker-key-" + strconv.Itoa(w)}, {"origin", "https://app.example"}}}
+			reqs[w] = workerRequest(w)
 			serve(h, w, reqs[w])
 		}
 		var one, two time.Duration
